@@ -12,6 +12,7 @@ mod parse;
 mod schema;
 mod timestamp;
 mod types;
+mod write;
 
 pub mod output;
 pub mod samples;

@@ -34,6 +34,15 @@ pub enum Point {
 }
 
 impl Point {
+    /// The contract name of the point.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Point::Refund => "refund",
+            Point::Signup => "signup",
+            Point::Report => "report",
+        }
+    }
+
     /// The outcomes the contract allows at this point, from most to least permissive.
     pub fn outcomes(self) -> &'static [Outcome] {
         match self {
@@ -65,6 +74,21 @@ pub enum Outcome {
 }
 
 impl Outcome {
+    /// The contract name of the outcome.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Approve => "approve",
+            Outcome::Hold => "hold",
+            Outcome::Review => "review",
+            Outcome::Deny => "deny",
+            Outcome::Allow => "allow",
+            Outcome::Block => "block",
+            Outcome::Benign => "benign",
+            Outcome::Suspicious => "suspicious",
+            Outcome::Phishing => "phishing",
+        }
+    }
+
     /// Whether this outcome lets the customer through untouched; every other outcome must
     /// carry at least one reason.
     pub fn is_passing(self) -> bool {

@@ -1,0 +1,453 @@
+//! The baseline detectors: a handful of transparent rules over facts the engine already
+//! tracks. They are the floor later detectors must beat, and they are written so an
+//! investigator can check every weight against the evidence it names.
+//!
+//! Weights are log-odds added to the point's prior (see `policy.rs`). They were set by
+//! hand from the signals in `shared/docs/domain.md`, not fitted to any data set.
+
+use crate::detector::{AlertSink, Detector, Signal};
+use crate::facts::{Facts, email_key, phone_key};
+use crate::money::{dollars, usd_cents};
+use clawback_events::output::{EntityRef, EntityType, Point, Reason};
+use clawback_events::*;
+use rustc_hash::FxHashMap;
+
+const DAY_MS: i64 = 86_400_000;
+
+/// The refund rules: value, the claim against the delivery evidence, the return's trail,
+/// the channel and the account's age and history.
+#[derive(Debug, Default)]
+pub struct RefundRules;
+
+impl Detector for RefundRules {
+    fn name(&self) -> &'static str {
+        "refund_rules"
+    }
+
+    fn assess(&mut self, facts: &Facts, point: Point, ev: &Event, out: &mut Vec<Signal>) {
+        let (Point::Refund, Body::RefundRequested(r)) = (point, &ev.body) else {
+            return;
+        };
+        let now = ev.ts.unix_ms;
+        let value = usd_cents(r.money.amount_minor, &r.money.currency);
+        if value >= 1_500 * 100 {
+            out.push(Signal::new(
+                "high_value",
+                1.8,
+                format!("refund of {}", dollars(value)),
+            ));
+        } else if value >= 500 * 100 {
+            out.push(Signal::new(
+                "high_value",
+                1.0,
+                format!("refund of {}", dollars(value)),
+            ));
+        }
+
+        let order = facts.orders.get(&r.order_id);
+        match order {
+            None => out.push(Signal::new(
+                "unknown_order",
+                0.5,
+                format!("order {} was never seen", r.order_id),
+            )),
+            Some(o) => {
+                if o.value_usd_cents > 0 && value > o.value_usd_cents + 100 {
+                    out.push(Signal::new(
+                        "refund_exceeds_order",
+                        1.0,
+                        format!(
+                            "refund {} is more than the order's {}",
+                            dollars(value),
+                            dollars(o.value_usd_cents)
+                        ),
+                    ));
+                }
+                if o.account_id != r.account_id && !o.account_id.is_empty() {
+                    out.push(Signal::new(
+                        "order_of_another_account",
+                        1.5,
+                        format!("order {} belongs to {}", r.order_id, o.account_id),
+                    ));
+                }
+            }
+        }
+
+        if r.reason == ClaimReason::NotReceived
+            && let Some(d) = order.and_then(|o| o.delivery.as_ref())
+        {
+            let proofs: Vec<&str> = [
+                (d.proof_photo, "a proof photo"),
+                (d.gps_match, "a GPS match"),
+                (d.signature, "a signature"),
+            ]
+            .iter()
+            .filter(|(p, _)| *p)
+            .map(|(_, s)| *s)
+            .collect();
+            if !proofs.is_empty() {
+                out.push(Signal::new(
+                    "claim_contradicts_delivery",
+                    0.9 + 0.7 * proofs.len() as f64,
+                    format!(
+                        "claimed not received, but delivered with {}",
+                        proofs.join(" and ")
+                    ),
+                ));
+            }
+        }
+
+        if let Some(ret) = r.return_id.as_ref().and_then(|id| facts.returns.get(id)) {
+            match &ret.receipt {
+                Some(rc) => {
+                    if rc.empty_or_wrong {
+                        out.push(Signal::new(
+                            "empty_or_wrong_return",
+                            3.0,
+                            "the warehouse received an empty box or a different item",
+                        ));
+                    }
+                    let shipped = order
+                        .and_then(|o| o.delivery.as_ref())
+                        .and_then(|d| d.weight_grams);
+                    if let (Some(got), Some(sent)) = (rc.weight_grams, shipped)
+                        && sent > 0
+                        && got * 2 < sent
+                    {
+                        out.push(Signal::new(
+                            "return_weight_mismatch",
+                            2.0,
+                            format!("return weighed {got} g, the order shipped at {sent} g"),
+                        ));
+                    }
+                    if !rc.barcode_scanned && !ret.carrier_scanned {
+                        out.push(Signal::new(
+                            "keyed_receipt_without_carrier_scan",
+                            1.5,
+                            format!("receipt keyed in by hand by {}, parcel never scanned by the carrier", rc.employee_id),
+                        ));
+                    }
+                }
+                None => match ret.label_ms {
+                    Some(label_ms) if !ret.carrier_scanned => {
+                        let days = (now - label_ms) / DAY_MS;
+                        if days >= 3 {
+                            out.push(Signal::new(
+                                "no_carrier_scan",
+                                1.5,
+                                format!("return label created {days} days ago, never scanned"),
+                            ));
+                        } else {
+                            out.push(Signal::new(
+                                "return_not_shipped",
+                                0.5,
+                                "return label created, parcel not yet scanned",
+                            ));
+                        }
+                    }
+                    None => out.push(Signal::new(
+                        "no_return_label",
+                        0.5,
+                        "refund requested before any return label",
+                    )),
+                    _ => {}
+                },
+            }
+        }
+
+        if matches!(r.channel, Channel::Chat | Channel::Phone) {
+            out.push(Signal::new(
+                "assisted_channel",
+                0.4,
+                format!("requested by {}", r.channel),
+            ));
+        }
+
+        if let Some(a) = facts.accounts.get(&r.account_id) {
+            if let Some(created) = a.created_ms {
+                let days = (now - created) / DAY_MS;
+                if days < 30 {
+                    out.push(Signal::new(
+                        "new_account",
+                        0.6,
+                        format!("account is {days} days old"),
+                    ));
+                }
+            }
+            if a.refunds_requested >= 2 && a.refunds_requested * 2 > a.orders {
+                out.push(Signal::new(
+                    "frequent_refunds",
+                    0.8,
+                    format!(
+                        "{} earlier refunds on {} orders",
+                        a.refunds_requested, a.orders
+                    ),
+                ));
+            }
+            if a.banned {
+                out.push(Signal::new(
+                    "account_banned",
+                    3.0,
+                    "the account was closed by the retailer",
+                ));
+            }
+        }
+    }
+}
+
+/// Which identifier of a banned account a new signup shares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+enum IdentKind {
+    Email,
+    Phone,
+    Device,
+}
+
+/// The signup rule: a new account that reuses an email, phone or device of an account the
+/// retailer closed. Exact keys only; the identity graph will bring normalisation and
+/// weaker links.
+#[derive(Debug, Default)]
+pub struct BannedIdentities {
+    banned: FxHashMap<(IdentKind, Id), Id>,
+}
+
+impl Detector for BannedIdentities {
+    fn name(&self) -> &'static str {
+        "banned_identities"
+    }
+
+    fn assess(&mut self, _facts: &Facts, point: Point, ev: &Event, out: &mut Vec<Signal>) {
+        let (Point::Signup, Body::AccountCreated(a)) = (point, &ev.body) else {
+            return;
+        };
+        let mut keys = vec![(IdentKind::Email, email_key(&a.email), 7.0, "email")];
+        if let Some(p) = a.phone.as_deref().and_then(phone_key) {
+            keys.push((IdentKind::Phone, p, 5.0, "phone number"));
+        }
+        if let Some(d) = &a.device_id {
+            keys.push((IdentKind::Device, d.clone(), 4.0, "device"));
+        }
+        for (kind, key, weight, what) in keys {
+            if let Some(banned) = self.banned.get(&(kind, key)) {
+                out.push(Signal::new(
+                    "linked_to_banned_account",
+                    weight,
+                    format!("same {what} as {banned}, closed by the retailer"),
+                ));
+            }
+        }
+    }
+
+    fn observe(&mut self, facts: &Facts, ev: &Event, _alerts: &mut AlertSink) {
+        let Body::AccountClosed(c) = &ev.body else {
+            return;
+        };
+        if c.by != Some(ClosedBy::Retailer) {
+            return;
+        }
+        let Some(a) = facts.accounts.get(&c.account_id) else {
+            return;
+        };
+        let idents = a
+            .emails
+            .iter()
+            .map(|k| (IdentKind::Email, k))
+            .chain(a.phones.iter().map(|k| (IdentKind::Phone, k)))
+            .chain(a.devices.iter().map(|k| (IdentKind::Device, k)));
+        for (kind, key) in idents {
+            self.banned
+                .entry((kind, key.clone()))
+                .or_insert_with(|| c.account_id.clone());
+        }
+    }
+}
+
+/// The report rules: what retailers never ask for, pressure, and links.
+#[derive(Debug, Default)]
+pub struct ScamTextRules;
+
+const CREDENTIAL_WORDS: &[&str] = &[
+    "bank details",
+    "bank account",
+    "card details",
+    "card number",
+    "confirm your payment",
+    "update your payment",
+    "verify your account",
+    "password",
+    "security code",
+    "cvv",
+    "coordonnées bancaires",
+    "bankdaten",
+    "kontodaten",
+    "ssn",
+    "social security",
+];
+const PROBLEM_WORDS: &[&str] = &[
+    "payment problem",
+    "payment issue",
+    "payment failed",
+    "payment declined",
+    "suspended",
+    "locked",
+    "unusual activity",
+    "problème de paiement",
+    "zahlungsproblem",
+];
+const URGENCY_WORDS: &[&str] = &[
+    "urgent",
+    "immediately",
+    "within 24",
+    "within 48",
+    "24 hours",
+    "48 hours",
+    "today",
+    "final notice",
+    "will be closed",
+    "permanently",
+    "sous 48",
+    "sofort",
+];
+const SHORTENERS: &[&str] = &[
+    "bit.ly",
+    "tinyurl.com",
+    "t.co",
+    "goo.gl",
+    "is.gd",
+    "cutt.ly",
+    "rb.gy",
+];
+
+fn url_host(url: &str) -> &str {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host = host.rsplit_once('@').map_or(host, |(_, h)| h);
+    host.split(':').next().unwrap_or("")
+}
+
+impl Detector for ScamTextRules {
+    fn name(&self) -> &'static str {
+        "scam_text_rules"
+    }
+
+    fn assess(&mut self, _facts: &Facts, point: Point, ev: &Event, out: &mut Vec<Signal>) {
+        let (Point::Report, Body::MessageReported(m)) = (point, &ev.body) else {
+            return;
+        };
+        let text = format!("{} {}", m.subject.as_deref().unwrap_or(""), m.text).to_lowercase();
+        let hit = |words: &[&'static str]| words.iter().find(|w| text.contains(**w)).copied();
+        if let Some(w) = hit(CREDENTIAL_WORDS) {
+            out.push(Signal::new(
+                "requests_credentials",
+                1.8,
+                format!("asks for \"{w}\""),
+            ));
+        }
+        if let Some(w) = hit(PROBLEM_WORDS) {
+            out.push(Signal::new(
+                "account_problem_pretext",
+                0.8,
+                format!("claims \"{w}\""),
+            ));
+        }
+        if let Some(w) = hit(URGENCY_WORDS) {
+            out.push(Signal::new("urgency", 0.6, format!("pressure: \"{w}\"")));
+        }
+        let mut urls: Vec<&str> = m.urls.iter().map(String::as_str).collect();
+        urls.extend(
+            m.text
+                .split_whitespace()
+                .filter(|w| w.starts_with("http://") || w.starts_with("https://")),
+        );
+        if let Some(u) = urls.first() {
+            out.push(Signal::new(
+                "contains_link",
+                0.6,
+                format!("links to {}", url_host(u)),
+            ));
+        }
+        for u in &urls {
+            let host = url_host(u).to_lowercase();
+            if host.parse::<std::net::IpAddr>().is_ok() {
+                out.push(Signal::new(
+                    "link_to_ip_address",
+                    1.2,
+                    format!("link to a bare IP address {host}"),
+                ));
+                break;
+            }
+            if SHORTENERS.contains(&host.as_str()) {
+                out.push(Signal::new(
+                    "shortened_link",
+                    0.7,
+                    format!("link hidden behind {host}"),
+                ));
+                break;
+            }
+        }
+        if text.contains("reply 1") || text.contains("reply y") {
+            out.push(Signal::new(
+                "reply_to_activate",
+                1.0,
+                "asks the reader to reply to activate a link",
+            ));
+        }
+    }
+}
+
+/// Raises `return_anomaly` when the warehouse books a return that the evidence says did
+/// not come back: keyed in by hand with no carrier scan, far too light, or empty.
+#[derive(Debug, Default)]
+pub struct ReturnAnomalies;
+
+impl Detector for ReturnAnomalies {
+    fn name(&self) -> &'static str {
+        "return_anomalies"
+    }
+
+    fn observe(&mut self, facts: &Facts, ev: &Event, alerts: &mut AlertSink) {
+        let Body::ReturnReceived(rr) = &ev.body else {
+            return;
+        };
+        let Some(ret) = facts.returns.get(&rr.return_id) else {
+            return;
+        };
+        let order = facts.orders.get(&ret.order_id);
+        let mut reasons = Vec::new();
+        let mut score: f64 = 0.0;
+        if !rr.barcode_scanned && !ret.carrier_scanned {
+            reasons.push(Reason::new(
+                "keyed_receipt_without_carrier_scan",
+                format!(
+                    "{} keyed the receipt in by hand; the carrier never scanned the parcel",
+                    rr.employee_id
+                ),
+            ));
+            score = score.max(0.7);
+        }
+        let shipped = order
+            .and_then(|o| o.delivery.as_ref())
+            .and_then(|d| d.weight_grams);
+        if let (Some(got), Some(sent)) = (rr.weight_grams, shipped)
+            && sent > 0
+            && got * 2 < sent
+            && !rr.barcode_scanned
+        {
+            reasons.push(Reason::new(
+                "receipt_weight_mismatch",
+                format!("hand-keyed receipt of {got} g for an order shipped at {sent} g"),
+            ));
+            score = score.max(0.8);
+        }
+        if reasons.is_empty() {
+            return;
+        }
+        let mut entities = vec![EntityRef::new(EntityType::Employee, rr.employee_id.clone())];
+        entities.push(EntityRef::new(EntityType::Order, ret.order_id.clone()));
+        if let Some(o) = order.filter(|o| !o.account_id.is_empty()) {
+            entities.push(EntityRef::new(EntityType::Account, o.account_id.clone()));
+        }
+        let id = Id::from(format!("return_anomaly:{}", rr.return_id));
+        alerts.raise(ev, id, "return_anomaly", score, entities, reasons);
+    }
+}

@@ -1,0 +1,259 @@
+//! Facts the engine keeps about the retailer's world: accounts, orders, deliveries, returns.
+//!
+//! These are shared, read-only inputs for every detector. They are keyed by entity, so
+//! memory grows with the number of accounts, orders and returns, never with the number of
+//! events. Detectors keep their own state beside them.
+
+use crate::money::usd_cents;
+use clawback_events::*;
+use rustc_hash::FxHashMap;
+
+/// Most identifiers of one kind remembered per account; a cap so that one noisy account
+/// cannot grow without bound.
+const MAX_IDENTIFIERS: usize = 8;
+
+/// What the engine knows about an account.
+#[derive(Debug, Clone, Default)]
+pub struct Account {
+    pub created_ms: Option<i64>,
+    /// Closed by the retailer: a ban.
+    pub banned: bool,
+    pub closed: bool,
+    pub orders: u32,
+    pub order_value_usd_cents: i64,
+    pub refunds_requested: u32,
+    pub refund_value_usd_cents: i64,
+    /// Email keys (trimmed, lower-case), phone keys (digits only) and devices seen.
+    pub emails: Vec<Id>,
+    pub phones: Vec<Id>,
+    pub devices: Vec<Id>,
+}
+
+fn remember(list: &mut Vec<Id>, value: Id) {
+    if !list.contains(&value) && list.len() < MAX_IDENTIFIERS {
+        list.push(value);
+    }
+}
+
+/// A light key for an email: trimmed and lower-cased. Provider rules (Gmail dots, plus
+/// tags) belong to the identity graph.
+pub fn email_key(email: &str) -> Id {
+    Id::from(email.trim().to_lowercase())
+}
+
+/// A light key for a phone number: its digits. E.164 normalisation belongs to the identity
+/// graph.
+pub fn phone_key(phone: &str) -> Option<Id> {
+    let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
+    (digits.len() >= 6).then(|| Id::from(digits))
+}
+
+/// How an order was delivered, as the carrier reported it.
+#[derive(Debug, Clone, Default)]
+pub struct Delivery {
+    pub delivered_ms: i64,
+    pub weight_grams: Option<i64>,
+    pub proof_photo: bool,
+    pub gps_match: bool,
+    pub signature: bool,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Order {
+    pub account_id: Id,
+    pub placed_ms: i64,
+    pub value_usd_cents: i64,
+    pub items: u32,
+    pub retailer_fulfilled: bool,
+    pub delivery: Option<Delivery>,
+}
+
+/// The warehouse's record of a return.
+#[derive(Debug, Clone, Default)]
+pub struct Receipt {
+    pub received_ms: i64,
+    pub employee_id: Id,
+    pub barcode_scanned: bool,
+    pub weight_grams: Option<i64>,
+    /// Some line came back empty or as a different item.
+    pub empty_or_wrong: bool,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Return {
+    pub order_id: Id,
+    pub requested_ms: i64,
+    pub label_ms: Option<i64>,
+    pub tracking_number: Option<Id>,
+    /// The carrier scanned the parcel after the label was made (accepted, in transit, …).
+    pub carrier_scanned: bool,
+    pub accepted_weight_grams: Option<i64>,
+    pub delivered_to_warehouse: bool,
+    pub receipt: Option<Receipt>,
+}
+
+/// Everything detectors may read.
+#[derive(Debug, Default)]
+pub struct Facts {
+    pub accounts: FxHashMap<Id, Account>,
+    pub orders: FxHashMap<Id, Order>,
+    pub returns: FxHashMap<Id, Return>,
+    /// Return parcels by tracking number (from `return_label_created`).
+    pub return_by_tracking: FxHashMap<Id, Id>,
+    /// Event time of the newest event absorbed.
+    pub now_ms: i64,
+}
+
+impl Facts {
+    /// Absorbs one event. Decision points are absorbed *after* they are decided, so a
+    /// decision never counts itself.
+    pub fn absorb(&mut self, ev: &Event) {
+        self.now_ms = self.now_ms.max(ev.ts.unix_ms);
+        let t = ev.ts.unix_ms;
+        match &ev.body {
+            Body::AccountCreated(e) => {
+                let a = self.accounts.entry(e.account_id.clone()).or_default();
+                a.created_ms = Some(a.created_ms.map_or(t, |c| c.min(t)));
+                remember(&mut a.emails, email_key(&e.email));
+                if let Some(p) = e.phone.as_deref().and_then(phone_key) {
+                    remember(&mut a.phones, p);
+                }
+                if let Some(d) = &e.device_id {
+                    remember(&mut a.devices, d.clone());
+                }
+            }
+            Body::AccountUpdated(e) => {
+                let a = self.accounts.entry(e.account_id.clone()).or_default();
+                if let Some(m) = &e.email {
+                    remember(&mut a.emails, email_key(m));
+                }
+                if let Some(p) = e.phone.as_deref().and_then(phone_key) {
+                    remember(&mut a.phones, p);
+                }
+                if let Some(d) = &e.device_id {
+                    remember(&mut a.devices, d.clone());
+                }
+            }
+            Body::Login(e) => {
+                if let (true, Some(d)) = (e.success, &e.device_id) {
+                    let a = self.accounts.entry(e.account_id.clone()).or_default();
+                    remember(&mut a.devices, d.clone());
+                }
+            }
+            Body::AccountClosed(e) => {
+                let a = self.accounts.entry(e.account_id.clone()).or_default();
+                a.closed = true;
+                a.banned |= e.by == Some(ClosedBy::Retailer);
+            }
+            Body::OrderPlaced(e) => {
+                let value = usd_cents(e.money.amount_minor, &e.money.currency);
+                let a = self.accounts.entry(e.account_id.clone()).or_default();
+                a.orders += 1;
+                a.order_value_usd_cents += value;
+                if let Some(d) = &e.device_id {
+                    remember(&mut a.devices, d.clone());
+                }
+                let retailer_fulfilled = !e.items.is_empty()
+                    && e.items
+                        .iter()
+                        .all(|i| i.fulfilled_by.as_ref() != Some(&FulfilledBy::Seller));
+                self.orders.insert(
+                    e.order_id.clone(),
+                    Order {
+                        account_id: e.account_id.clone(),
+                        placed_ms: t,
+                        value_usd_cents: value,
+                        items: e
+                            .items
+                            .iter()
+                            .map(|i| i.quantity.clamp(0, 1000) as u32)
+                            .sum(),
+                        retailer_fulfilled,
+                        delivery: None,
+                    },
+                );
+            }
+            Body::ShipmentDelivered(e) => {
+                let o = self.orders.entry(e.order_id.clone()).or_default();
+                o.delivery = Some(Delivery {
+                    delivered_ms: t,
+                    weight_grams: e.weight_grams,
+                    proof_photo: e.proof_photo.unwrap_or(false),
+                    gps_match: e.gps_match.unwrap_or(false),
+                    signature: e.signature.unwrap_or(false),
+                });
+            }
+            Body::ReturnRequested(e) => {
+                let r = self.returns.entry(e.return_id.clone()).or_default();
+                r.order_id = e.order_id.clone();
+                r.requested_ms = t;
+            }
+            Body::ReturnLabelCreated(e) => {
+                let r = self.returns.entry(e.return_id.clone()).or_default();
+                r.label_ms = Some(t);
+                r.tracking_number = Some(e.tracking_number.clone());
+                self.return_by_tracking
+                    .insert(e.tracking_number.clone(), e.return_id.clone());
+            }
+            Body::CarrierScan(e) => {
+                let Some(rid) = self.return_by_tracking.get(&e.tracking_number) else {
+                    return;
+                };
+                let Some(r) = self.returns.get_mut(rid) else {
+                    return;
+                };
+                match e.status {
+                    ScanStatus::LabelCreated => {}
+                    ScanStatus::Delivered => {
+                        r.carrier_scanned = true;
+                        r.delivered_to_warehouse = true;
+                    }
+                    ScanStatus::Accepted => {
+                        r.carrier_scanned = true;
+                        r.accepted_weight_grams = e.weight_grams.or(r.accepted_weight_grams);
+                    }
+                    _ => r.carrier_scanned = true,
+                }
+            }
+            Body::ReturnReceived(e) => {
+                let r = self.returns.entry(e.return_id.clone()).or_default();
+                r.receipt = Some(Receipt {
+                    received_ms: t,
+                    employee_id: e.employee_id.clone(),
+                    barcode_scanned: e.barcode_scanned,
+                    weight_grams: e.weight_grams,
+                    empty_or_wrong: e
+                        .items
+                        .iter()
+                        .any(|i| matches!(i.condition, Condition::Empty | Condition::WrongItem)),
+                });
+            }
+            Body::RefundRequested(e) => {
+                let a = self.accounts.entry(e.account_id.clone()).or_default();
+                a.refunds_requested += 1;
+                a.refund_value_usd_cents += usd_cents(e.money.amount_minor, &e.money.currency);
+            }
+            // Labels are ground truth for training; a run being judged must not learn from
+            // them, so the engine never reads them.
+            Body::Label(_) => {}
+            _ => {}
+        }
+    }
+
+    /// Sizes of the fact tables, for memory reporting.
+    pub fn sizes(&self) -> FactSizes {
+        FactSizes {
+            accounts: self.accounts.len(),
+            orders: self.orders.len(),
+            returns: self.returns.len(),
+        }
+    }
+}
+
+/// Entity counts held by the engine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct FactSizes {
+    pub accounts: usize,
+    pub orders: usize,
+    pub returns: usize,
+}

@@ -1,0 +1,419 @@
+//! Contract-level properties of the generated stream.
+
+use super::*;
+use serde_json::{Map, Value};
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::OnceLock;
+
+type Res = Result<(), String>;
+
+/// Every type of the contract except `label`, which an honest generator never writes.
+const TYPES: &[&str] = &[
+    "account_created",
+    "account_updated",
+    "login",
+    "payment_method_added",
+    "account_closed",
+    "order_placed",
+    "shipment_delivered",
+    "return_requested",
+    "return_label_created",
+    "carrier_scan",
+    "return_received",
+    "refund_requested",
+    "refund_issued",
+    "chargeback",
+    "support_contact",
+    "employee_login",
+    "employee_action",
+    "data_access",
+    "review_posted",
+    "review_changed",
+    "seller_message",
+    "message_reported",
+    "intel_post",
+];
+
+fn lines(cfg: &Config) -> Vec<String> {
+    let mut out = Vec::new();
+    generate(cfg, &mut |l| out.push(l.to_string()));
+    out
+}
+
+/// One default run shared by the tests that only read it.
+fn default_run() -> &'static [String] {
+    static RUN: OnceLock<Vec<String>> = OnceLock::new();
+    RUN.get_or_init(|| lines(&Config::default()))
+}
+
+fn object(line: &str) -> Result<Map<String, Value>, String> {
+    match serde_json::from_str::<Value>(line) {
+        Ok(Value::Object(m)) => Ok(m),
+        Ok(_) => Err(format!("not an object: {line}")),
+        Err(e) => Err(format!("{e}: {line}")),
+    }
+}
+
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// Parses exactly the `YYYY-MM-DDTHH:MM:SSZ` shape the generator promises.
+fn parse_ts(s: &str) -> Option<i64> {
+    let b = s.as_bytes();
+    if b.len() != 20
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || b[10] != b'T'
+        || b[13] != b':'
+        || b[16] != b':'
+        || b[19] != b'Z'
+    {
+        return None;
+    }
+    let n = |r: std::ops::Range<usize>| s.get(r).and_then(|x| x.parse::<i64>().ok());
+    let (y, mo, d, h, mi, se) = (
+        n(0..4)?,
+        n(5..7)?,
+        n(8..10)?,
+        n(11..13)?,
+        n(14..16)?,
+        n(17..19)?,
+    );
+    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || se > 59 {
+        return None;
+    }
+    Some(days_from_civil(y, mo, d) * 86_400 + h * 3_600 + mi * 60 + se)
+}
+
+#[test]
+fn timestamps_round_trip_through_the_civil_calendar() -> Res {
+    for t in (0..4_102_444_800i64).step_by(86_400 * 7 + 3_601) {
+        let mut s = String::new();
+        clock::push_ts(&mut s, t);
+        if parse_ts(&s) != Some(t) {
+            return Err(format!("{t} -> {s}"));
+        }
+    }
+    Ok(())
+}
+
+#[test]
+fn same_seed_same_bytes_different_seed_different_bytes() -> Res {
+    let cfg = Config {
+        customers: 150,
+        days: 10,
+        employees: 6,
+        ..Config::default()
+    };
+    let mut a = Vec::new();
+    let mut b = Vec::new();
+    write_jsonl(&cfg, &mut a).map_err(|e| e.to_string())?;
+    write_jsonl(&cfg, &mut b).map_err(|e| e.to_string())?;
+    assert!(!a.is_empty());
+    assert!(a == b, "same config gave different output");
+    let mut c = Vec::new();
+    write_jsonl(&Config { seed: 1, ..cfg }, &mut c).map_err(|e| e.to_string())?;
+    assert!(a != c, "different seeds gave the same output");
+    Ok(())
+}
+
+#[test]
+fn write_jsonl_is_generate_with_newlines() -> Res {
+    let cfg = Config {
+        customers: 60,
+        days: 5,
+        ..Config::default()
+    };
+    let mut bytes = Vec::new();
+    let n = write_jsonl(&cfg, &mut bytes).map_err(|e| e.to_string())?;
+    let mut expected = String::new();
+    let m = generate(&cfg, &mut |l| {
+        expected.push_str(l);
+        expected.push('\n');
+    });
+    assert_eq!(n, m);
+    assert!(bytes == expected.as_bytes());
+    assert_eq!(expected.lines().count() as u64, n);
+    Ok(())
+}
+
+#[test]
+fn every_contract_type_appears_except_label() -> Res {
+    let mut counts: BTreeMap<String, u64> = BTreeMap::new();
+    for l in default_run() {
+        let o = object(l)?;
+        let ty = o.get("type").and_then(Value::as_str).ok_or("no type")?;
+        *counts.entry(ty.to_string()).or_default() += 1;
+    }
+    for ty in TYPES {
+        assert!(
+            counts.contains_key(*ty),
+            "no {ty} in a default run: {counts:?}"
+        );
+    }
+    assert!(!counts.contains_key("label"));
+    assert_eq!(counts.len(), TYPES.len(), "unexpected types: {counts:?}");
+    // Every customer signs up; the stream is dominated by shopping, not by employees.
+    assert_eq!(counts.get("account_created"), Some(&2_000));
+    let per_customer = default_run().len() as f64 / 2_000.0;
+    assert!(
+        (60.0..=120.0).contains(&per_customer),
+        "{per_customer} events per customer"
+    );
+    Ok(())
+}
+
+#[test]
+fn lines_have_the_envelope_and_unique_ids() -> Res {
+    let cfg = Config::default();
+    let end = cfg.start_unix + i64::from(cfg.days) * 86_400;
+    let mut ids = BTreeSet::new();
+    for l in default_run() {
+        if l.contains('\n') {
+            return Err(format!("embedded newline: {l}"));
+        }
+        let o = object(l)?;
+        let id = o
+            .get("event_id")
+            .and_then(Value::as_str)
+            .ok_or_else(|| format!("no event_id: {l}"))?;
+        let ty = o
+            .get("type")
+            .and_then(Value::as_str)
+            .ok_or_else(|| format!("no type: {l}"))?;
+        assert!(TYPES.contains(&ty), "unknown type {ty}");
+        let ts = o
+            .get("ts")
+            .and_then(Value::as_str)
+            .and_then(parse_ts)
+            .ok_or_else(|| format!("bad ts: {l}"))?;
+        assert!(
+            (cfg.start_unix..end).contains(&ts),
+            "ts outside the period: {l}"
+        );
+        assert!(ids.insert(id.to_string()), "duplicate event_id {id}");
+    }
+    Ok(())
+}
+
+#[test]
+fn disorder_is_bounded() -> Res {
+    for (cfg, run) in [
+        (Config::default(), default_run().to_vec()),
+        (
+            Config {
+                customers: 300,
+                disorder_secs: 0,
+                seed: 5,
+                ..Config::default()
+            },
+            Vec::new(),
+        ),
+        (
+            Config {
+                customers: 300,
+                disorder_secs: 7_200,
+                seed: 6,
+                ..Config::default()
+            },
+            Vec::new(),
+        ),
+    ] {
+        let run = if run.is_empty() { lines(&cfg) } else { run };
+        let mut max_seen = i64::MIN;
+        let mut late = 0usize;
+        for l in &run {
+            let o = object(l)?;
+            let ts = o
+                .get("ts")
+                .and_then(Value::as_str)
+                .and_then(parse_ts)
+                .ok_or("bad ts")?;
+            if ts < max_seen {
+                late += 1;
+                assert!(
+                    max_seen - ts <= cfg.disorder_secs,
+                    "{}s late (limit {}): {l}",
+                    max_seen - ts,
+                    cfg.disorder_secs
+                );
+            }
+            max_seen = max_seen.max(ts);
+        }
+        if cfg.disorder_secs == 0 {
+            assert_eq!(late, 0);
+        } else {
+            // Some disorder actually happens, but it is light.
+            assert!(
+                late > 0 && late < run.len() / 10,
+                "{late} late lines of {}",
+                run.len()
+            );
+        }
+    }
+    Ok(())
+}
+
+fn check_money(path: &str, v: &Value) -> Res {
+    match v {
+        Value::Object(m) => {
+            for (k, x) in m {
+                if k == "amount_minor" || k == "unit_price_minor" {
+                    if x.as_u64().is_none() {
+                        return Err(format!("{path}.{k} = {x} is not a non-negative integer"));
+                    }
+                } else {
+                    check_money(&format!("{path}.{k}"), x)?;
+                }
+            }
+            Ok(())
+        }
+        Value::Array(a) => a.iter().try_for_each(|x| check_money(path, x)),
+        _ => Ok(()),
+    }
+}
+
+#[test]
+fn money_is_non_negative_integers_and_orders_add_up() -> Res {
+    for l in default_run() {
+        let v: Value = serde_json::from_str(l).map_err(|e| e.to_string())?;
+        check_money("", &v)?;
+        if v["type"] == "order_placed" {
+            let items = v["items"].as_array().ok_or("items")?;
+            assert!((1..=5).contains(&items.len()));
+            let sum: u64 = items
+                .iter()
+                .map(|it| {
+                    it["unit_price_minor"].as_u64().unwrap_or(0)
+                        * it["quantity"].as_u64().unwrap_or(0)
+                })
+                .sum();
+            assert_eq!(Some(sum), v["amount_minor"].as_u64(), "{l}");
+            let currency = v["currency"].as_str().ok_or("currency")?;
+            let country = v["shipping_address"]["country"].as_str().ok_or("country")?;
+            let expected = match country {
+                "US" => "USD",
+                "GB" => "GBP",
+                "DE" | "FR" => "EUR",
+                "CA" => "CAD",
+                other => return Err(format!("unexpected country {other}")),
+            };
+            assert_eq!(currency, expected);
+        }
+    }
+    Ok(())
+}
+
+#[test]
+fn references_point_to_earlier_facts() -> Res {
+    // Returns, refunds and scans refer to orders, returns and refunds whose event time is
+    // not later than theirs (emission order may differ by the bounded disorder).
+    let parsed: Vec<Value> = default_run()
+        .iter()
+        .map(|l| serde_json::from_str(l).map_err(|e| e.to_string()))
+        .collect::<Result<_, _>>()?;
+    let ts = |v: &Value| v["ts"].as_str().and_then(parse_ts).unwrap_or(i64::MAX);
+    let key = |v: &Value, k: &str| v[k].as_str().unwrap_or_default().to_string();
+    let mut orders: BTreeMap<String, i64> = BTreeMap::new();
+    let mut returns: BTreeMap<String, i64> = BTreeMap::new();
+    let mut refunds: BTreeMap<String, i64> = BTreeMap::new();
+    let mut return_parcels: BTreeSet<String> = BTreeSet::new();
+    for v in &parsed {
+        match v["type"].as_str().unwrap_or_default() {
+            "order_placed" => assert!(
+                orders.insert(key(v, "order_id"), ts(v)).is_none(),
+                "order id reused"
+            ),
+            "return_requested" => assert!(returns.insert(key(v, "return_id"), ts(v)).is_none()),
+            "refund_requested" => assert!(refunds.insert(key(v, "refund_id"), ts(v)).is_none()),
+            "return_label_created" => assert!(return_parcels.insert(key(v, "tracking_number"))),
+            _ => {}
+        }
+    }
+    let before = |m: &BTreeMap<String, i64>, v: &Value, k: &str| {
+        m.get(&key(v, k)).is_some_and(|&t| t <= ts(v))
+    };
+    let mut outbound_scans = 0;
+    for v in &parsed {
+        let ok = match v["type"].as_str().unwrap_or_default() {
+            "shipment_delivered" | "chargeback" | "return_requested" | "refund_requested" => {
+                before(&orders, v, "order_id")
+            }
+            "return_label_created" | "return_received" => before(&returns, v, "return_id"),
+            "refund_issued" => before(&refunds, v, "refund_id"),
+            "carrier_scan" => {
+                if !return_parcels.contains(&key(v, "tracking_number")) {
+                    outbound_scans += 1;
+                }
+                true
+            }
+            _ => true,
+        };
+        assert!(ok, "dangling or premature reference: {v}");
+    }
+    assert!(outbound_scans > 0, "outbound parcels are scanned too");
+    Ok(())
+}
+
+#[test]
+fn config_for_events_lands_near_the_target() {
+    for target in [100_000u64, 20_000] {
+        let cfg = config_for_events(3, target);
+        assert_eq!(cfg.days, Config::default().days);
+        let n = generate(&cfg, &mut |_| {});
+        let ratio = n as f64 / target as f64;
+        assert!((0.8..=1.2).contains(&ratio), "asked for {target}, got {n}");
+    }
+}
+
+#[test]
+fn tiny_and_empty_configs_work() {
+    let none = Config {
+        customers: 0,
+        employees: 0,
+        sellers: 0,
+        days: 2,
+        ..Config::default()
+    };
+    let n = generate(&none, &mut |l| assert!(l.contains("employee_")));
+    assert!(n > 0);
+    let zero_days = Config {
+        days: 0,
+        ..Config::default()
+    };
+    assert_eq!(generate(&zero_days, &mut |_| {}), 0);
+    let one = Config {
+        customers: 1,
+        employees: 1,
+        sellers: 1,
+        days: 3,
+        ..Config::default()
+    };
+    assert!(generate(&one, &mut |_| {}) > 0);
+}
+
+/// Throughput, for the record: `cargo test --release -p clawback-synth -- --ignored --nocapture`.
+#[test]
+#[ignore]
+#[allow(clippy::print_stderr)]
+fn throughput() {
+    let cfg = config_for_events(1, 2_000_000);
+    let t = std::time::Instant::now();
+    let mut bytes = 0usize;
+    let n = generate(&cfg, &mut |l| bytes += l.len());
+    let secs = t.elapsed().as_secs_f64();
+    eprintln!(
+        "{n} events ({:.0} MB) from {} customers in {secs:.2}s: {:.0} events/s, {:.1} events/customer",
+        bytes as f64 / 1e6,
+        cfg.customers,
+        n as f64 / secs,
+        n as f64 / f64::from(cfg.customers)
+    );
+}
