@@ -63,9 +63,15 @@ enum Command {
         out: PathBuf,
         #[arg(long, default_value_t = 7)]
         seed: u64,
-        /// About how many events to produce.
+        /// About how many events to produce (sets the number of customers).
         #[arg(long, default_value_t = 200_000)]
         events: u64,
+        /// Customers, overriding what --events implies.
+        #[arg(long)]
+        customers: Option<u32>,
+        /// Days of activity (default 30).
+        #[arg(long)]
+        days: Option<u32>,
     },
     /// Measure replay throughput against a parse-only loop over the same file.
     Bench {
@@ -161,11 +167,20 @@ fn run(cli: Cli) -> Result<()> {
             demo::run(&out, seed, customers, &mut std::io::stdout().lock())?;
             Ok(())
         }
-        Command::Generate { out, seed, events } => {
-            let cfg = clawback_synth::Config {
-                seed,
-                ..clawback_synth::config_for_events(seed, events)
-            };
+        Command::Generate {
+            out,
+            seed,
+            events,
+            customers,
+            days,
+        } => {
+            let mut cfg = clawback_synth::config_for_events(seed, events);
+            if let Some(c) = customers {
+                cfg.customers = c;
+            }
+            if let Some(d) = days {
+                cfg.days = d;
+            }
             let n = if out.as_os_str() == "-" {
                 let mut w = std::io::BufWriter::new(std::io::stdout().lock());
                 clawback_synth::write_jsonl(&cfg, &mut w).context("writing to standard output")?

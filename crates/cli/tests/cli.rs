@@ -217,11 +217,15 @@ fn the_judge_accepts_replay_outputs() {
 }
 
 #[test]
-fn two_replays_of_a_disordered_file_are_byte_identical_and_stdin_matches_the_file() {
+fn replays_are_byte_identical_across_runs_thread_counts_and_stdin() {
     let dir = tempfile::tempdir().unwrap();
-    let mut lines: Vec<Vec<u8>> = (0..300).map(|i| unique_sample(i, i).into_bytes()).collect();
+    // several parse batches, so that parse threads really interleave
+    let mut lines: Vec<Vec<u8>> = (0..5000)
+        .map(|i| unique_sample(i, i).into_bytes())
+        .collect();
     lines.swap(10, 40);
     lines.swap(100, 90);
+    lines.swap(1500, 3000);
     let file = dir.path().join("events.jsonl");
     write_file(&file, &lines);
     let (a, b, c) = (
