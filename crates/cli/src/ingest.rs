@@ -6,8 +6,8 @@ use crate::progress;
 use anyhow::{Context, Result};
 use clawback_store::{Appended, Log, LogOptions};
 use serde::Serialize;
-use std::fs::{File, OpenOptions};
-use std::io::{BufRead, BufReader, BufWriter, Write};
+use std::fs::OpenOptions;
+use std::io::{BufWriter, Write};
 use std::path::Path;
 
 /// What `ingest` prints on standard output.
@@ -38,21 +38,7 @@ pub fn run(data: &Path, input: &Path, opts: LogOptions) -> Result<IngestReport> 
         .with_context(|| format!("cannot open {} for appending", qpath.display()))?;
     let mut quarantine = BufWriter::new(qfile);
 
-    let (reader, total): (Box<dyn BufRead>, Option<u64>) = if input.as_os_str() == "-" {
-        (
-            Box::new(BufReader::with_capacity(1 << 20, std::io::stdin().lock())),
-            None,
-        )
-    } else {
-        let f = File::open(input).with_context(|| {
-            format!(
-                "cannot open the events file {} (check the path)",
-                input.display()
-            )
-        })?;
-        let len = f.metadata().ok().map(|m| m.len());
-        (Box::new(BufReader::with_capacity(1 << 20, f)), len)
-    };
+    let (reader, total) = crate::lines::open_input(input)?;
     let pb = progress::bar(total, "ingest");
     let mut lines = Lines::new(reader);
     let mut accepted = 0u64;

@@ -4,10 +4,31 @@
 //! "allocate all of it". Lines longer than the limit are reported with their first bytes
 //! and skipped.
 
-use std::io::{self, BufRead};
+use anyhow::Context;
+use std::io::{self, BufRead, BufReader};
+use std::path::Path;
 
 /// Longest line kept whole; longer lines are quarantined.
 pub const MAX_LINE_BYTES: usize = 1 << 20;
+
+/// Opens an events file, or standard input for `-`, with its size when known (for
+/// progress bars).
+pub fn open_input(path: &Path) -> anyhow::Result<(Box<dyn BufRead + Send>, Option<u64>)> {
+    if path.as_os_str() == "-" {
+        return Ok((
+            Box::new(BufReader::with_capacity(1 << 20, io::stdin())),
+            None,
+        ));
+    }
+    let f = std::fs::File::open(path).with_context(|| {
+        format!(
+            "cannot open the events file {} (check the path)",
+            path.display()
+        )
+    })?;
+    let len = f.metadata().ok().map(|m| m.len());
+    Ok((Box::new(BufReader::with_capacity(1 << 20, f)), len))
+}
 
 /// One input line.
 #[derive(Debug, Clone, Copy)]

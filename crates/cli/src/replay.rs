@@ -11,7 +11,7 @@ use clawback_store::LogReader;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fs::File;
-use std::io::{BufRead, BufReader, BufWriter, Write};
+use std::io::{BufRead, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{SyncSender, sync_channel};
 use std::time::Instant;
@@ -326,25 +326,9 @@ pub fn replay_into(
     let mut torn_tail = None;
 
     let (input, total) = match source {
-        Source::Events(path) if path.as_os_str() == "-" => {
-            let reader = Box::new(BufReader::with_capacity(1 << 20, std::io::stdin()));
-            (Input::Lines(reader, source.describe()), None)
-        }
         Source::Events(path) => {
-            let f = File::open(path).with_context(|| {
-                format!(
-                    "cannot open the events file {} (check the path)",
-                    path.display()
-                )
-            })?;
-            let len = f.metadata().ok().map(|m| m.len());
-            (
-                Input::Lines(
-                    Box::new(BufReader::with_capacity(1 << 20, f)),
-                    source.describe(),
-                ),
-                len,
-            )
+            let (reader, total) = crate::lines::open_input(path)?;
+            (Input::Lines(reader, source.describe()), total)
         }
         Source::Data(dir) => {
             let log = LogReader::open(dir)
