@@ -45,7 +45,12 @@ pub fn run(data: &Path, input: &Path, opts: LogOptions) -> Result<IngestReport> 
     let counts: Counts;
     {
         // The store de-duplicates against everything ever stored, so intake does not.
-        let mut intake = Intake::new(&mut quarantine, false);
+        let source = if input.as_os_str() == "-" {
+            "stdin".to_string()
+        } else {
+            input.display().to_string()
+        };
+        let mut intake = Intake::new(&mut quarantine, false).with_source(source);
         let mut n = 0u64;
         while let Some((line_no, line)) = lines
             .next_line()

@@ -68,6 +68,7 @@ pub fn classify(line: Line<'_>) -> Parsed {
 pub struct Intake<'w> {
     seen: Option<FxHashSet<u128>>,
     quarantine: JsonlWriter<&'w mut dyn Write>,
+    source: Option<String>,
     pub counts: Counts,
 }
 
@@ -106,6 +107,7 @@ impl<'w> Intake<'w> {
         Self {
             seen,
             quarantine: JsonlWriter::new(quarantine),
+            source: None,
             counts: Counts::default(),
         }
     }
@@ -129,6 +131,7 @@ impl<'w> Intake<'w> {
                     field: invalid.field,
                     error,
                     raw,
+                    source: self.source.clone(),
                 })?;
                 Ok(None)
             }
@@ -146,6 +149,12 @@ impl<'w> Intake<'w> {
                 Ok(Some(Box::new(ev)))
             }
         }
+    }
+
+    /// Names the input in every quarantine record (for quarantine files shared by runs).
+    pub fn with_source(mut self, source: String) -> Self {
+        self.source = Some(source);
+        self
     }
 
     /// Counts a duplicate found downstream (by the store).

@@ -288,6 +288,13 @@ fn ingest_deduplicates_across_runs_and_replay_of_the_log_matches_replay_of_the_f
     assert_eq!(first["accepted"], SAMPLE_EVENTS.len());
     assert_eq!(first["duplicates"], 1);
     assert_eq!(first["quarantined"], expected_bad.len());
+    let q = read_jsonl(&data.join("quarantine.jsonl"));
+    assert_eq!(q.len(), expected_bad.len());
+    assert!(
+        q[0]["source"].as_str().unwrap().ends_with("mixed.jsonl"),
+        "names the input: {}",
+        q[0]
+    );
     let again: Value = serde_json::from_slice(
         &run_ok(bin().args(["ingest", "--data"]).arg(&data).arg(&file)).stdout,
     )

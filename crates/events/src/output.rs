@@ -224,6 +224,10 @@ pub struct QuarantineRecord {
     /// The line as text (invalid UTF-8 replaced by U+FFFD), cut to
     /// [`QUARANTINE_RAW_MAX`] bytes with `…` appended when longer.
     pub raw: String,
+    /// The input the line came from, where one quarantine file collects several inputs
+    /// (a data directory's `quarantine.jsonl` across `ingest` runs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
 }
 
 impl QuarantineRecord {
@@ -233,6 +237,7 @@ impl QuarantineRecord {
             field: invalid.field.clone(),
             error: invalid.to_string(),
             raw: excerpt(raw, QUARANTINE_RAW_MAX),
+            source: None,
         }
     }
 }
