@@ -130,6 +130,8 @@ pub struct Log {
     pending_records: usize,
     pending_bytes: usize,
     durable: u64,
+    /// Records made durable (by a rotation's commit) not yet reported by [`Log::commit`].
+    unreported: u64,
 }
 
 fn segment_name(n: u64) -> String {
@@ -405,6 +407,7 @@ impl Log {
             pending_records: 0,
             pending_bytes: 0,
             durable: rec.records,
+            unreported: 0,
         };
         Ok((log, rec))
     }
@@ -447,10 +450,16 @@ impl Log {
             || self.pending_bytes >= self.opts.commit_bytes
     }
 
-    /// Makes every pending record durable (flush + fsync); returns how many became durable.
+    /// Makes every pending record durable (flush + fsync); returns how many records became
+    /// durable since the last call, including any made durable when a segment rotated.
     pub fn commit(&mut self) -> Result<u64> {
+        self.sync()?;
+        Ok(std::mem::take(&mut self.unreported))
+    }
+
+    fn sync(&mut self) -> Result<()> {
         if self.pending_records == 0 {
-            return Ok(0);
+            return Ok(());
         }
         self.writer.flush().map_err(io_err(&self.seg_path))?;
         self.writer
@@ -459,13 +468,14 @@ impl Log {
             .map_err(io_err(&self.seg_path))?;
         let n = self.pending_records as u64;
         self.durable += n;
+        self.unreported += n;
         self.pending_records = 0;
         self.pending_bytes = 0;
-        Ok(n)
+        Ok(())
     }
 
     fn rotate(&mut self) -> Result<()> {
-        self.commit()?;
+        self.sync()?;
         let (path, file) = create_segment(&self.log_dir, self.seg_no + 1)?;
         self.seg_no += 1;
         self.seg_path = path;

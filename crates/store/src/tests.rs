@@ -186,3 +186,27 @@ fn the_v1_fixture_still_decodes_and_is_still_what_we_write() {
     assert!(!torn);
     assert_eq!(fs::read(&fixture_seg).unwrap(), written);
 }
+
+#[test]
+fn every_durable_record_is_reported_by_commit_even_across_segment_rotations() {
+    let dir = tempfile::tempdir().unwrap();
+    // segments of ~300 bytes rotate every few records, and commits are rare
+    let o = LogOptions {
+        commit_records: 1000,
+        commit_bytes: 1 << 20,
+        segment_bytes: 300,
+    };
+    let (mut log, _) = Log::open(dir.path(), o).unwrap();
+    let mut reported = 0;
+    for i in 0..50 {
+        let (id, json) = event(i);
+        log.append(&id, &json).unwrap();
+        if i % 7 == 0 {
+            reported += log.commit().unwrap();
+        }
+    }
+    reported += log.commit().unwrap();
+    assert_eq!(reported, 50);
+    assert_eq!(log.durable_records(), 50);
+    assert!(list_segments(&dir.path().join("log")).unwrap().len() > 3);
+}
