@@ -1,9 +1,8 @@
-//! `clawback demo`: the whole pipeline on an embedded synthetic world, end to end.
+//! `clawback demo`: the whole pipeline on an embedded simulated world, end to end.
 //!
-//! Generates a stream (with a few corrupt lines, as real exports have), ingests it into a
-//! fresh data directory, replays the stored log and shows what came out. Until the
-//! marketplace simulator lands, the world is the small synthetic generator's: honest
-//! traffic of every event type, no planted fraud rings, no labels.
+//! Simulates a marketplace with refund-service gangs and ground-truth labels, ingests the
+//! events (and a file of corrupt lines, as real exports have) into a fresh data directory,
+//! replays the stored log, and shows what came out and what it caught against the labels.
 
 use crate::ingest;
 use crate::replay::{self, Source, Summary};
@@ -21,6 +20,26 @@ const BAD_LINES: &[&str] = &[
     "this line is not JSON",
 ];
 
+/// Writes a simulated world to `out/events.jsonl` and `out/labels.jsonl`.
+pub fn simulate(cfg: &clawback_synth::Config, out: &Path) -> Result<(u64, u64)> {
+    let events_path = out.join("events.jsonl");
+    let labels_path = out.join("labels.jsonl");
+    let create = |p: &Path| -> Result<BufWriter<File>> {
+        Ok(BufWriter::with_capacity(
+            1 << 20,
+            File::create(p).with_context(|| format!("cannot create {}", p.display()))?,
+        ))
+    };
+    let (mut ev, mut lb) = (create(&events_path)?, create(&labels_path)?);
+    let counts =
+        clawback_synth::write_labelled(cfg, &mut ev, &mut lb).context("simulating the world")?;
+    ev.flush()
+        .with_context(|| format!("writing {}", events_path.display()))?;
+    lb.flush()
+        .with_context(|| format!("writing {}", labels_path.display()))?;
+    Ok(counts)
+}
+
 /// Runs the demo into `out`, printing a report to `w`.
 pub fn run(out: &Path, seed: u64, customers: u32, w: &mut dyn Write) -> Result<Summary> {
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
@@ -36,13 +55,19 @@ pub fn run(out: &Path, seed: u64, customers: u32, w: &mut dyn Write) -> Result<S
         seed,
         customers,
         ..clawback_synth::Config::default()
-    };
+    }
+    .with_schemes();
+    writeln!(
+        w,
+        "simulating {customers} customers over {} days (seed {seed}) with {} refund-service gangs ...",
+        cfg.days, cfg.refund_gangs
+    )?;
+    let (generated, labels) = simulate(&cfg, out)?;
+    let corrupt_path = out.join("corrupt.jsonl");
     let mut f = BufWriter::new(
-        File::create(&events_path)
-            .with_context(|| format!("creating {}", events_path.display()))?,
+        File::create(&corrupt_path)
+            .with_context(|| format!("creating {}", corrupt_path.display()))?,
     );
-    let generated =
-        clawback_synth::write_jsonl(&cfg, &mut f).context("generating the demo world")?;
     for line in BAD_LINES {
         writeln!(f, "{line}")?;
     }
@@ -50,19 +75,19 @@ pub fn run(out: &Path, seed: u64, customers: u32, w: &mut dyn Write) -> Result<S
     drop(f);
     writeln!(
         w,
-        "clawback demo: {generated} synthetic events from {customers} customers over {} days (seed {seed}), plus {} corrupt lines",
-        cfg.days,
+        "world:   {generated} events, {labels} ground-truth labels, and {} corrupt lines in a second file",
         BAD_LINES.len()
     )?;
 
     let report = ingest::run(&data, &events_path, clawback_store::LogOptions::default())?;
+    let bad = ingest::run(&data, &corrupt_path, clawback_store::LogOptions::default())?;
     writeln!(
         w,
-        "ingest:  {} events stored durably in {}, {} quarantined, {} duplicates",
+        "ingest:  {} events stored durably in {}, {} duplicates; {} corrupt lines quarantined",
         report.accepted,
         data.display(),
-        report.quarantined,
-        report.duplicates
+        report.duplicates,
+        bad.quarantined
     )?;
 
     let summary = replay::run(
@@ -119,11 +144,49 @@ pub fn run(out: &Path, seed: u64, customers: u32, w: &mut dyn Write) -> Result<S
             why.join("; ")
         )?;
     }
+    let c = crate::caught::measure(&events_path, &out.join("labels.jsonl"), out)?;
+    let pct = |a: f64, b: f64| if b > 0.0 { 100.0 * a / b } else { 0.0 };
     writeln!(
         w,
-        "\noutputs: {}/{{decisions,alerts,quarantine}}.jsonl and summary.json; quarantined lines of the ingest: {}",
+        "\nwhat the baseline rules caught (against the simulator's labels):"
+    )?;
+    writeln!(
+        w,
+        "  fraud refunds stopped   {} of {} (${:.0} of ${:.0}, {:.0}% of the money)",
+        c.fraud_refunds_stopped,
+        c.fraud_refunds,
+        c.fraud_value_stopped_usd,
+        c.fraud_value_usd,
+        pct(c.fraud_value_stopped_usd, c.fraud_value_usd)
+    )?;
+    writeln!(
+        w,
+        "  honest refunds delayed  {} of {} ({:.1}%), denied {}",
+        c.legit_delayed,
+        c.legit_refunds,
+        pct(c.legit_delayed as f64, c.legit_refunds as f64),
+        c.legit_denied
+    )?;
+    writeln!(
+        w,
+        "  refund-service rings   {} rings, {} client accounts (ring detection arrives with the identity graph)",
+        c.rings, c.ring_accounts
+    )?;
+    writeln!(
+        w,
+        "  bribed insiders        {} named by an alert, of {}",
+        c.insiders_alerted, c.insiders
+    )?;
+    writeln!(
+        w,
+        "\noutputs: {}/{{decisions,alerts,quarantine}}.jsonl and summary.json; quarantine of the ingest: {}",
         out.display(),
         report.quarantine
+    )?;
+    writeln!(
+        w,
+        "full metrics: python3 ../shared/tools/evaluate.py {0}/events.jsonl {0}/labels.jsonl {0}/decisions.jsonl {0}/alerts.jsonl --pretty",
+        out.display()
     )?;
     Ok(summary)
 }

@@ -2,6 +2,7 @@
 //! are made by `clawback-engine`.
 
 mod bench;
+mod caught;
 mod demo;
 mod ingest;
 mod intake;
@@ -56,7 +57,22 @@ enum Command {
         #[arg(long, default_value_t = 2_000)]
         customers: u32,
     },
-    /// Write a synthetic contract-valid event stream (for benchmarks and tests).
+    /// Simulate a marketplace with refund-service gangs: DIR/events.jsonl and DIR/labels.jsonl.
+    ///
+    /// The labels are ground truth for `evaluate.py` and for training; never replay them
+    /// into a run being judged.
+    Simulate {
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        #[arg(long, default_value_t = 7)]
+        seed: u64,
+        #[arg(long, default_value_t = 2_000)]
+        customers: u32,
+        #[arg(long, default_value_t = 30)]
+        days: u32,
+    },
+    /// Write a synthetic contract-valid event stream of honest traffic (for benchmarks and
+    /// tests).
     Generate {
         /// Output file, or - for standard output.
         #[arg(long, value_name = "FILE|-")]
@@ -165,6 +181,29 @@ fn run(cli: Cli) -> Result<()> {
             customers,
         } => {
             demo::run(&out, seed, customers, &mut std::io::stdout().lock())?;
+            Ok(())
+        }
+        Command::Simulate {
+            out,
+            seed,
+            customers,
+            days,
+        } => {
+            std::fs::create_dir_all(&out)
+                .with_context(|| format!("cannot create {}", out.display()))?;
+            let cfg = clawback_synth::Config {
+                seed,
+                customers,
+                days,
+                ..clawback_synth::Config::default()
+            }
+            .with_schemes();
+            let (events, labels) = demo::simulate(&cfg, &out)?;
+            writeln!(
+                std::io::stderr().lock(),
+                "simulated {events} events and {labels} labels -> {}/{{events,labels}}.jsonl",
+                out.display()
+            )?;
             Ok(())
         }
         Command::Generate {

@@ -441,3 +441,70 @@ fn unusable_arguments_fail_with_a_message_that_says_what_to_do() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("a-file"));
 }
+
+#[test]
+fn simulate_writes_a_labelled_world_that_replays_cleanly_and_the_demo_reports_what_it_caught() {
+    let dir = tempfile::tempdir().unwrap();
+    let world = dir.path().join("world");
+    run_ok(
+        bin()
+            .args(["simulate", "--customers", "400", "--days", "20", "--out"])
+            .arg(&world),
+    );
+    let labels = read_jsonl(&world.join("labels.jsonl"));
+    let fraud_refunds = labels
+        .iter()
+        .filter(|l| l["entity"] == "refund" && l["label"] == "fraud")
+        .count();
+    assert!(fraud_refunds > 0, "the world has refund-service fraud");
+    let out = dir.path().join("out");
+    run_ok(
+        bin()
+            .args(["replay", "--events"])
+            .arg(world.join("events.jsonl"))
+            .arg("--out")
+            .arg(&out),
+    );
+    assert_eq!(
+        summary(&out)["quarantined"],
+        0,
+        "the simulator writes only valid events"
+    );
+    let refunds = summary(&out)["decisions_by_outcome"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(k, _)| k.starts_with("refund:"))
+        .map(|(_, v)| v.as_u64().unwrap())
+        .sum::<u64>();
+    let refund_labels = labels.iter().filter(|l| l["entity"] == "refund").count() as u64;
+    assert_eq!(
+        refunds, refund_labels,
+        "every refund decided and labelled once"
+    );
+
+    let demo = dir.path().join("demo");
+    let shown = run_ok(
+        bin()
+            .args(["demo", "--customers", "300", "--out"])
+            .arg(&demo),
+    );
+    let text = String::from_utf8_lossy(&shown.stdout);
+    for want in [
+        "fraud refunds stopped",
+        "honest refunds delayed",
+        "corrupt lines quarantined",
+        "evaluate.py",
+    ] {
+        assert!(text.contains(want), "demo output lacks {want:?}:\n{text}");
+    }
+    for f in [
+        "events.jsonl",
+        "labels.jsonl",
+        "decisions.jsonl",
+        "alerts.jsonl",
+        "summary.json",
+    ] {
+        assert!(demo.join(f).exists(), "{f}");
+    }
+}

@@ -1,4 +1,5 @@
-//! A small, fast, seeded generator of contract-valid Clawback event streams.
+//! A small, fast, seeded generator of contract-valid Clawback event streams, with planted
+//! fraud and its ground truth when asked for.
 //!
 //! Replay throughput has to be measured on files of millions of lines, and tests and the
 //! `demo` command need a world that exercises every event type of the contract
@@ -7,15 +8,46 @@
 //! received days later, employees who log in and look customers up, phishing texts next to
 //! genuine ones, refund-service posts that quote real order ids.
 //!
-//! It is deliberately *not* a fraud simulator: the traffic is honest, nothing is planted
-//! and no `label` events are written. The marketplace simulator (with rings, bribed
-//! insiders, ban evasion and ground truth) will supersede it; until then this crate is the
-//! cheapest source of valid, deterministic input.
+//! By default ([`generate`], [`write_jsonl`], `Config::default()`) the traffic is honest
+//! and no `label` events are written, exactly as before schemes existed: the same config
+//! gives the same bytes. Training and evaluation need fraud with known answers, so a
+//! config can also plant **refund-service gangs** ([`Config::refund_gangs`], or
+//! [`Config::with_schemes`] for the default strength of three gangs per 2,000 customers),
+//! modelled on REKK-style services (`shared/docs/domain.md`):
+//!
+//! - each gang has 2–4 operators with their own few devices, IPs (some in proxy ranges)
+//!   and phones, shared within the gang, and usually one bribed support agent and/or one
+//!   bribed warehouse worker drawn from the employees (who keep doing honest work too);
+//! - its clients are ordinary customers (some with clean histories, some new) who place
+//!   high-value, retailer-fulfilled electronics / computers / phones / video-game orders
+//!   (at most 5 items, at most $10,000) and get them delivered, usually with proof;
+//! - an operator then contacts support by chat or phone from the *operator's* device, IP
+//!   or phone, mostly without passing verification, and claims a refund: "never arrived"
+//!   despite the delivery evidence; a return whose parcel is never scanned; an empty (far
+//!   too light) box; a return keyed in by hand by the bribed warehouse worker though the
+//!   carrier never saw it; or a refund raised and approved (sometimes as an override) by
+//!   the bribed agent;
+//! - a few days later the gang posts vouches (mostly Telegram) showing 1–3 of its refunded
+//!   orders, ids often masked (`114-55•••••-7731994`, `114-55XXXXX-7731994`).
+//!
+//! The honest look-alikes stay: genuine high-value "not received" claims, hand-keyed
+//! receipts, chat refunds, returns lost in the post.
+//!
+//! [`generate_labelled`] and [`write_labelled`] also write the **ground truth** as contract
+//! `label` lines, dated at the end of the period (truth comes late) and kept apart from the
+//! events so they never leak into a run being evaluated: every refund (`fraud`, kind
+//! `refund_service`, group `gang-N`, or `legit`), every account (gang clients are fraud,
+//! kind `refund_service`, group `gang-N`), every employee (bribed ones are fraud, kind
+//! `insider_collusion`, group `gang-N`), every seller (legit), every reported message
+//! (`fraud` kind `phishing`, or `legit`), and every order an intel post shows (kind
+//! `intel_mentioned`, group the `post_id`; `fraud` for gang vouches, `legit` for the honest
+//! world's reposts of ordinary refunds).
 //!
 //! The stream is a pure function of [`Config`]: same config, byte-identical lines. Memory
 //! is the customer table, the work in flight (parcels, returns, a few pre-rendered
 //! follow-ups due within a day) and one bucket of about an hour of lines, never the whole
-//! stream: a ten-million-event file peaks at about 170 MB resident.
+//! stream: a ten-million-event file peaks at about 170 MB resident. A labelled run also
+//! keeps the ids of refunds, reports and vouched orders until the labels are written.
 
 mod clock;
 mod json;
@@ -47,6 +79,11 @@ pub struct Config {
     /// Max amount an event may be emitted out of time order: real feeds are only roughly
     /// ordered, and consumers must cope.
     pub disorder_secs: i64,
+    /// Refund-service gangs to plant (REKK-style: operators who social-engineer support
+    /// for client accounts, helped by bribed employees). 0, the default, keeps the stream
+    /// honest and byte-identical to what this config produced before gangs existed;
+    /// [`Config::with_schemes`] picks a count that scales with the world.
+    pub refund_gangs: u32,
 }
 
 impl Default for Config {
@@ -59,6 +96,23 @@ impl Default for Config {
             sellers: 50,
             start_unix: 1_793_491_200, // 2026-11-01T00:00:00Z
             disorder_secs: 90,
+            refund_gangs: 0,
+        }
+    }
+}
+
+impl Config {
+    /// The same world with the fraud schemes switched on at their default strength: three
+    /// refund-service gangs per 2,000 customers (at least one), so a labelled run has
+    /// fraud to find without drowning the honest traffic.
+    #[must_use]
+    pub fn with_schemes(self) -> Self {
+        let gangs = (u64::from(self.customers) * 3)
+            .div_ceil(2_000)
+            .clamp(1, 1_000) as u32;
+        Config {
+            refund_gangs: if self.customers == 0 { 0 } else { gangs },
+            ..self
         }
     }
 }
@@ -104,6 +158,77 @@ pub fn write_jsonl(cfg: &Config, w: &mut dyn std::io::Write) -> std::io::Result<
     }
     w.write_all(&buf)?;
     Ok(n)
+}
+
+/// Streams events to `emit` and ground-truth `label` lines to `label` (one JSON object per
+/// call, no newline); returns (events, labels).
+///
+/// Labels are what training and evaluation need and what a run being evaluated must never
+/// see, hence a separate sink. They are written after the last event, dated at the end of
+/// the period (in real life truth arrives late). The events are exactly those
+/// [`generate`] writes for the same config; to get fraud to label, enable the schemes
+/// (e.g. [`Config::with_schemes`]).
+pub fn generate_labelled(
+    cfg: &Config,
+    emit: &mut dyn FnMut(&str),
+    label: &mut dyn FnMut(&str),
+) -> (u64, u64) {
+    sim::Sim::labelled(cfg).run_labelled(
+        &mut |line| {
+            emit(line);
+            true
+        },
+        &mut |line| {
+            label(line);
+            true
+        },
+    )
+}
+
+/// Convenience: write events and labels to two writers, one line each with '\n'.
+///
+/// Stops at the first write error on either writer and returns it, as [`write_jsonl`]
+/// does.
+pub fn write_labelled(
+    cfg: &Config,
+    events: &mut dyn std::io::Write,
+    labels: &mut dyn std::io::Write,
+) -> std::io::Result<(u64, u64)> {
+    const CHUNK: usize = 1 << 16;
+    let mut ebuf: Vec<u8> = Vec::with_capacity(CHUNK + 1_024);
+    let mut lbuf: Vec<u8> = Vec::with_capacity(CHUNK + 1_024);
+    let failed: std::cell::Cell<Option<std::io::Error>> = std::cell::Cell::new(None);
+    let put = |buf: &mut Vec<u8>, w: &mut dyn std::io::Write, line: &str| {
+        buf.extend_from_slice(line.as_bytes());
+        buf.push(b'\n');
+        if buf.len() >= CHUNK {
+            w.write_all(buf)?;
+            buf.clear();
+        }
+        Ok(())
+    };
+    let counts = sim::Sim::labelled(cfg).run_labelled(
+        &mut |line| match put(&mut ebuf, events, line) {
+            Ok(()) => true,
+            Err(e) => {
+                failed.set(Some(e));
+                false
+            }
+        },
+        &mut |line| match put(&mut lbuf, labels, line) {
+            Ok(()) => true,
+            Err(e) => {
+                failed.set(Some(e));
+                false
+            }
+        },
+    );
+    if let Some(e) = failed.take() {
+        return Err(e);
+    }
+    events.write_all(&ebuf)?;
+    labels.write_all(&lbuf)?;
+    Ok(counts)
 }
 
 /// Generate about `target_events` events by choosing `customers` accordingly (days fixed at

@@ -9,6 +9,10 @@
 //! agenda has nothing left before the bucket's end, the bucket is sorted, lightly shuffled
 //! (bounded disorder) and emitted. Memory is therefore the customer table plus in-flight
 //! work plus one bucket (an hour, or twice the disorder window) of lines.
+//!
+//! Refund-service gangs and the ground truth of labelled runs live in [`gang`]; they hook
+//! in only where an order is delivered, a refund is requested, a message is reported and a
+//! post quotes an order, and touch nothing (not even the random stream) unless enabled.
 
 use crate::Config;
 use crate::clock::{DAY, HOUR, MIN, date_text};
@@ -24,6 +28,8 @@ use std::cmp::Ordering;
 use std::collections::{BinaryHeap, VecDeque};
 use std::fmt::{self, Write as _};
 use std::rc::Rc;
+
+mod gang;
 
 /// The retailer's own storefront, for reviews of first-party items (reviews need a seller).
 const RETAIL_SELLER: &str = "sel-0000";
@@ -144,6 +150,8 @@ struct Order {
     carrier: usize,
     tracking: String,
     dest_postal: String,
+    /// The refund-service gang (1-based) that placed this order through a client, if any.
+    gang: Option<u16>,
 }
 
 #[derive(Debug)]
@@ -188,6 +196,12 @@ enum Kind {
     ReviewChange(u64),
     Shift(u32, i64),
     Intel,
+    /// A gang client's high-value order: (gang, customer).
+    GangOrder(u16, u32),
+    /// The next step of a gang's refund claim.
+    GangStep(Box<gang::Case>),
+    /// A gang's next vouch post.
+    Vouch(u16),
 }
 
 #[derive(Debug)]
@@ -275,6 +289,12 @@ pub(crate) struct Sim<'c> {
     order_key: u64,
     /// (order, time of its refund, amount refunded, main item refunded)
     refunded: VecDeque<(Rc<Order>, i64, i64, &'static str)>,
+    /// Whether to record ground truth for `label` lines (off for the plain stream).
+    labels: bool,
+    /// Ground truth gathered during a labelled run.
+    truth: gang::Truth,
+    /// Refund-service gangs (empty unless `Config::refund_gangs` > 0).
+    gangs: Vec<gang::Gang>,
 }
 
 fn country(c: u8) -> &'static Country {
@@ -314,9 +334,13 @@ impl<'c> Sim<'c> {
             ids: Ids::default(),
             order_key: 0,
             refunded: VecDeque::with_capacity(RECENT_REFUNDS),
+            labels: false,
+            truth: gang::Truth::default(),
+            gangs: Vec::new(),
         };
         sim.order_key = sim.r.u64() % 10_000_000;
         sim.build_catalogue();
+        let mut signups = Vec::new();
         for i in 0..cfg.customers {
             let c = sim.new_customer(i as usize);
             sim.customers.push(c);
@@ -328,6 +352,9 @@ impl<'c> Sim<'c> {
                     sim.r.range(0, (span as f64 * 0.9) as i64)
                 };
             sim.push(created, Kind::Signup(i));
+            if cfg.refund_gangs > 0 {
+                signups.push(created);
+            }
         }
         for e in 0..cfg.employees.max(1) {
             let warehouse = (e / 3) % 5 == 4;
@@ -343,6 +370,16 @@ impl<'c> Sim<'c> {
             let t = sim.start + sim.intel_gap();
             sim.push(t, Kind::Intel);
         }
+        if cfg.refund_gangs > 0 && cfg.customers > 0 {
+            sim.setup_gangs(&signups);
+        }
+        sim
+    }
+
+    /// A simulator that also records the ground truth for `label` lines.
+    pub(crate) fn labelled(cfg: &'c Config) -> Self {
+        let mut sim = Self::new(cfg);
+        sim.labels = true;
         sim
     }
 
@@ -511,6 +548,25 @@ impl<'c> Sim<'c> {
 
     /// Runs the whole stream; `out` returns false to stop early (e.g. a closed pipe).
     pub(crate) fn run(mut self, out: &mut dyn FnMut(&str) -> bool) -> u64 {
+        self.run_events(out).0
+    }
+
+    /// Runs the whole stream, then writes the ground truth as `label` lines (one object
+    /// per call) unless `out` stopped the run early. Returns (events, labels).
+    pub(crate) fn run_labelled(
+        mut self,
+        out: &mut dyn FnMut(&str) -> bool,
+        label: &mut dyn FnMut(&str) -> bool,
+    ) -> (u64, u64) {
+        let (n, complete) = self.run_events(out);
+        if !complete {
+            return (n, 0);
+        }
+        (n, self.write_labels(label))
+    }
+
+    /// The event loop; the flag says whether it ran to the end of the period.
+    fn run_events(&mut self, out: &mut dyn FnMut(&str) -> bool) -> (u64, bool) {
         let disorder = self.cfg.disorder_secs.max(0);
         let bucket_len = (2 * disorder).max(HOUR);
         let mut count = 0u64;
@@ -536,7 +592,7 @@ impl<'c> Sim<'c> {
             let mut lines = std::mem::take(&mut self.bucket);
             for (_, _, s) in lines.drain(..) {
                 if !out(&s) {
-                    return count;
+                    return (count, false);
                 }
                 count += 1;
                 self.recycle(s);
@@ -544,7 +600,7 @@ impl<'c> Sim<'c> {
             self.bucket = lines;
             b0 = b1;
         }
-        count
+        (count, true)
     }
 
     fn run_task(&mut self, t: Task) {
@@ -561,6 +617,9 @@ impl<'c> Sim<'c> {
             Kind::ReviewChange(id) => self.review_change(t.ts, id),
             Kind::Shift(e, day) => self.shift(t.ts, e, day),
             Kind::Intel => self.intel(t.ts),
+            Kind::GangOrder(g, i) => self.gang_order(t.ts, g, i),
+            Kind::GangStep(case) => self.gang_step(t.ts, case),
+            Kind::Vouch(g) => self.vouch(t.ts, g),
         }
     }
 
@@ -1082,6 +1141,7 @@ impl<'c> Sim<'c> {
             carrier,
             tracking,
             dest_postal,
+            gang: None,
         });
         if self.r.chance(0.5) {
             let t = ts + self.r.range(HOUR, 10 * HOUR);
@@ -1214,6 +1274,10 @@ impl<'c> Sim<'c> {
             j.bool("signature", high_value && self.r.chance(0.8));
         }
         self.emit(j);
+        if let Some(g) = o.gang {
+            self.gang_delivered(ts, o, g);
+            return;
+        }
 
         let return_rate = o
             .items
@@ -1818,6 +1882,9 @@ impl<'c> Sim<'c> {
                 j.disp("employee_id", &Emp(agent));
             }
         }
+        if self.labels && j.at < self.end {
+            self.truth.refunds.push((id, 0));
+        }
         self.emit(j);
 
         if !self.r.chance(issue_p) {
@@ -2141,6 +2208,9 @@ impl<'c> Sim<'c> {
             }
             j.end_arr();
         }
+        if self.labels && j.at < self.end {
+            self.truth.reports.push((id, phishing));
+        }
         self.emit(j);
     }
 
@@ -2205,7 +2275,11 @@ impl<'c> Sim<'c> {
                 match pick.and_then(|k| self.refunded.remove(k)) {
                     Some((o, at, amount, item)) => {
                         let ago = (ts - at) / DAY;
-                        let oid = match self.r.weighted(&[40, 20, 25, 15]) {
+                        let style = self.r.weighted(&[40, 20, 25, 15]);
+                        if self.labels && style < 3 {
+                            self.truth.mentions.push((o.id.clone(), self.ids.post, 0));
+                        }
+                        let oid = match style {
                             0 => mask_order_id(&o.id, "•"),
                             1 => mask_order_id(&o.id, "X"),
                             2 => o.id.clone(),

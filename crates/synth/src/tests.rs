@@ -313,19 +313,25 @@ fn money_is_non_negative_integers_and_orders_add_up() -> Res {
 
 #[test]
 fn references_point_to_earlier_facts() -> Res {
-    // Returns, refunds and scans refer to orders, returns and refunds whose event time is
-    // not later than theirs (emission order may differ by the bounded disorder).
     let parsed: Vec<Value> = default_run()
         .iter()
         .map(|l| serde_json::from_str(l).map_err(|e| e.to_string()))
         .collect::<Result<_, _>>()?;
+    check_references(&parsed)?;
+    // The gangs' claims obey the same causality.
+    check_references(&labelled_run().0)
+}
+
+/// Returns, refunds and scans refer to orders, returns and refunds whose event time is
+/// not later than theirs (emission order may differ by the bounded disorder).
+fn check_references(parsed: &[Value]) -> Res {
     let ts = |v: &Value| v["ts"].as_str().and_then(parse_ts).unwrap_or(i64::MAX);
     let key = |v: &Value, k: &str| v[k].as_str().unwrap_or_default().to_string();
     let mut orders: BTreeMap<String, i64> = BTreeMap::new();
     let mut returns: BTreeMap<String, i64> = BTreeMap::new();
     let mut refunds: BTreeMap<String, i64> = BTreeMap::new();
     let mut return_parcels: BTreeSet<String> = BTreeSet::new();
-    for v in &parsed {
+    for v in parsed {
         match v["type"].as_str().unwrap_or_default() {
             "order_placed" => assert!(
                 orders.insert(key(v, "order_id"), ts(v)).is_none(),
@@ -341,7 +347,7 @@ fn references_point_to_earlier_facts() -> Res {
         m.get(&key(v, k)).is_some_and(|&t| t <= ts(v))
     };
     let mut outbound_scans = 0;
-    for v in &parsed {
+    for v in parsed {
         let ok = match v["type"].as_str().unwrap_or_default() {
             "shipment_delivered" | "chargeback" | "return_requested" | "refund_requested" => {
                 before(&orders, v, "order_id")
@@ -397,6 +403,24 @@ fn tiny_and_empty_configs_work() {
         ..Config::default()
     };
     assert!(generate(&one, &mut |_| {}) > 0);
+    for cfg in [none, zero_days, one] {
+        let cfg = Config {
+            refund_gangs: 2,
+            ..cfg
+        };
+        let (n, _) = generate_labelled(&cfg, &mut |_| {}, &mut |_| {});
+        assert_eq!(n == 0, cfg.days == 0);
+    }
+    let few = Config {
+        customers: 12,
+        employees: 2,
+        sellers: 1,
+        days: 9,
+        ..Config::default()
+    }
+    .with_schemes();
+    assert_eq!(few.refund_gangs, 1);
+    assert!(generate_labelled(&few, &mut |_| {}, &mut |_| {}).1 > 12);
 }
 
 /// Throughput, for the record: `cargo test --release -p clawback-synth -- --ignored --nocapture`.
@@ -416,4 +440,393 @@ fn throughput() {
         n as f64 / secs,
         n as f64 / f64::from(cfg.customers)
     );
+}
+
+/// FNV-1a 64 over the bytes, with a newline after each line: a stable checksum that does
+/// not depend on the standard library's hasher.
+fn fnv1a(run: &[String]) -> (u64, u64) {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut bytes = 0u64;
+    for l in run {
+        for &b in l.as_bytes().iter().chain(std::iter::once(&b'\n')) {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+            bytes += 1;
+        }
+    }
+    (h, bytes)
+}
+
+#[test]
+fn the_unlabelled_stream_is_unchanged_by_the_schemes() {
+    // Checksums recorded from the generator before gangs and labels were added.
+    let run = default_run();
+    assert_eq!(run.len(), 140_059);
+    assert_eq!(fnv1a(run), (0x853b_05a9_347f_d3a4, 33_630_230));
+    let small = lines(&Config {
+        seed: 7,
+        customers: 300,
+        days: 12,
+        employees: 9,
+        sellers: 8,
+        disorder_secs: 600,
+        ..Config::default()
+    });
+    assert_eq!(small.len(), 7_266);
+    assert_eq!(fnv1a(&small), (0xa020_3acf_5520_5760, 1_768_332));
+}
+
+// ---------------------------------------------------------------------------------------
+// Labelled runs
+
+fn labelled(cfg: &Config) -> (Vec<String>, Vec<String>) {
+    let mut events = Vec::new();
+    let mut labels = Vec::new();
+    let (n, m) = generate_labelled(cfg, &mut |l| events.push(l.to_string()), &mut |l| {
+        labels.push(l.to_string())
+    });
+    assert_eq!(n as usize, events.len());
+    assert_eq!(m as usize, labels.len());
+    (events, labels)
+}
+
+/// One default labelled world (schemes on), shared by the tests that only read it.
+fn labelled_run() -> &'static (Vec<Value>, Vec<Value>) {
+    static RUN: OnceLock<(Vec<Value>, Vec<Value>)> = OnceLock::new();
+    RUN.get_or_init(|| {
+        let (e, l) = labelled(&Config::default().with_schemes());
+        let parse = |v: Vec<String>| {
+            v.iter()
+                .map(|x| serde_json::from_str::<Value>(x).unwrap_or(Value::Null))
+                .collect::<Vec<_>>()
+        };
+        (parse(e), parse(l))
+    })
+}
+
+fn s<'a>(v: &'a Value, k: &str) -> &'a str {
+    v[k].as_str().unwrap_or_default()
+}
+
+#[test]
+fn labelled_output_is_deterministic_per_seed() -> Res {
+    let cfg = Config {
+        customers: 400,
+        days: 20,
+        employees: 10,
+        ..Config::default()
+    }
+    .with_schemes();
+    let a = labelled(&cfg);
+    let b = labelled(&cfg);
+    assert!(!a.0.is_empty() && !a.1.is_empty());
+    assert!(a == b, "same config gave different labelled output");
+    let c = labelled(&Config {
+        seed: 9,
+        ..cfg.clone()
+    });
+    assert!(
+        a.0 != c.0 && a.1 != c.1,
+        "different seeds gave the same output"
+    );
+    // The events of a labelled run are those of the plain run of the same config.
+    assert!(lines(&cfg) == a.0);
+    // And the writer form is the callback form with newlines.
+    let (mut ev, mut lb) = (Vec::new(), Vec::new());
+    let (n, m) = write_labelled(&cfg, &mut ev, &mut lb).map_err(|e| e.to_string())?;
+    assert_eq!((n as usize, m as usize), (a.0.len(), a.1.len()));
+    assert!(ev == (a.0.join("\n") + "\n").into_bytes());
+    assert!(lb == (a.1.join("\n") + "\n").into_bytes());
+    Ok(())
+}
+
+#[test]
+fn label_lines_follow_the_contract() -> Res {
+    let (events, labels) = labelled_run();
+    let cfg = Config::default();
+    let end = cfg.start_unix + i64::from(cfg.days) * 86_400;
+    let mut ids: BTreeSet<&str> = events.iter().map(|e| s(e, "event_id")).collect();
+    assert_eq!(ids.len(), events.len(), "event ids are unique");
+    let mut seen = BTreeSet::new();
+    for l in labels {
+        let o = l.as_object().ok_or_else(|| format!("not an object: {l}"))?;
+        let id = o
+            .get("event_id")
+            .and_then(Value::as_str)
+            .ok_or("event_id")?;
+        assert!(ids.insert(id), "label event_id {id} reused");
+        assert_eq!(s(l, "type"), "label");
+        let ts = o.get("ts").and_then(Value::as_str).and_then(parse_ts);
+        assert!(
+            ts.is_some_and(|t| (cfg.start_unix..=end).contains(&t)),
+            "{l}"
+        );
+        let entity = s(l, "entity");
+        assert!(
+            ["refund", "account", "employee", "seller", "report", "order"].contains(&entity),
+            "{l}"
+        );
+        let eid = o.get("id").and_then(Value::as_str).ok_or("id")?;
+        assert!(!eid.is_empty() && eid.len() <= 128);
+        assert!(["fraud", "legit"].contains(&s(l, "label")), "{l}");
+        for k in ["kind", "group", "source"] {
+            assert!(o.get(k).is_none_or(Value::is_string), "{l}");
+        }
+        assert!(seen.insert((entity, eid)), "two labels for {entity} {eid}");
+    }
+    // Every account, employee and reported message of the stream is labelled.
+    let labelled: BTreeSet<(&str, &str)> = labels
+        .iter()
+        .map(|l| (s(l, "entity"), s(l, "id")))
+        .collect();
+    for e in events {
+        let key = match s(e, "type") {
+            "account_created" => ("account", s(e, "account_id")),
+            "message_reported" => ("report", s(e, "report_id")),
+            "employee_login" => ("employee", s(e, "employee_id")),
+            _ => continue,
+        };
+        assert!(labelled.contains(&key), "no label for {key:?}");
+    }
+    Ok(())
+}
+
+#[test]
+fn every_refund_has_exactly_one_label_and_some_are_fraud() {
+    let (events, labels) = labelled_run();
+    let refunds: Vec<&str> = events
+        .iter()
+        .filter(|e| s(e, "type") == "refund_requested")
+        .map(|e| s(e, "refund_id"))
+        .collect();
+    let mut per: BTreeMap<&str, Vec<&Value>> = BTreeMap::new();
+    for l in labels.iter().filter(|l| s(l, "entity") == "refund") {
+        per.entry(s(l, "id")).or_default().push(l);
+    }
+    for r in &refunds {
+        assert_eq!(per.get(r).map(Vec::len), Some(1), "refund {r}");
+    }
+    assert_eq!(
+        per.len(),
+        refunds.len(),
+        "labels for refunds not in the stream"
+    );
+    let fraud: Vec<&&Value> = per
+        .values()
+        .flatten()
+        .filter(|l| s(l, "label") == "fraud")
+        .collect();
+    let share = fraud.len() as f64 / refunds.len() as f64;
+    assert!(
+        (0.01..=0.25).contains(&share),
+        "{} fraud refunds of {}",
+        fraud.len(),
+        refunds.len()
+    );
+    for l in &fraud {
+        assert_eq!(s(l, "kind"), "refund_service");
+        assert!(s(l, "group").starts_with("gang-"));
+    }
+    // Every gang's clients, insiders and vouched orders are labelled.
+    let kinds: BTreeSet<(&str, &str, &str)> = labels
+        .iter()
+        .filter(|l| s(l, "label") == "fraud")
+        .map(|l| (s(l, "entity"), s(l, "kind"), s(l, "group")))
+        .collect();
+    let gangs: BTreeSet<&str> = fraud.iter().map(|l| s(l, "group")).collect();
+    assert_eq!(gangs.len(), 3, "{gangs:?}");
+    for g in &gangs {
+        assert!(kinds.contains(&("account", "refund_service", g)));
+        assert!(kinds.contains(&("employee", "insider_collusion", g)));
+    }
+    assert!(kinds.iter().any(|k| k.0 == "report" && k.1 == "phishing"));
+    assert!(
+        labels
+            .iter()
+            .any(|l| s(l, "entity") == "report" && s(l, "label") == "legit")
+    );
+}
+
+#[test]
+fn gang_claims_come_from_operator_devices_not_the_clients() {
+    let (events, labels) = labelled_run();
+    let gang_of: BTreeMap<&str, &str> = labels
+        .iter()
+        .filter(|l| s(l, "entity") == "refund" && s(l, "label") == "fraud")
+        .map(|l| (s(l, "id"), s(l, "group")))
+        .collect();
+    // Devices and phones each account used itself.
+    let mut own: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    let mut contacts: BTreeMap<&str, &Value> = BTreeMap::new();
+    for e in events {
+        match s(e, "type") {
+            "account_created" | "login" | "order_placed" | "account_updated" => {
+                let set = own.entry(s(e, "account_id")).or_default();
+                for k in ["device_id", "phone"] {
+                    if let Some(x) = e[k].as_str() {
+                        set.insert(x);
+                    }
+                }
+            }
+            "support_contact" => {
+                contacts.insert(s(e, "contact_id"), e);
+            }
+            _ => {}
+        }
+    }
+    let mut per_gang: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    let mut checked = 0;
+    for e in events.iter().filter(|e| s(e, "type") == "refund_requested") {
+        let Some(g) = gang_of.get(s(e, "refund_id")) else {
+            continue;
+        };
+        let c = contacts
+            .get(s(e, "contact_id"))
+            .unwrap_or_else(|| panic!("gang refund without a contact: {e}"));
+        let from = c["device_id"]
+            .as_str()
+            .or_else(|| c["caller_phone"].as_str())
+            .unwrap_or_else(|| panic!("gang contact without device or phone: {c}"));
+        let client = s(e, "account_id");
+        assert!(
+            !own.get(client).is_some_and(|set| set.contains(from)),
+            "gang contact from the client's own {from}"
+        );
+        per_gang.entry(g).or_default().insert(from);
+        checked += 1;
+    }
+    assert!(checked > 0);
+    // A gang works from a handful of devices and phones, shared over many claims.
+    for (g, from) in &per_gang {
+        assert!((1..=10).contains(&from.len()), "{g}: {from:?}");
+    }
+}
+
+#[test]
+fn gang_orders_are_high_value_retailer_orders_and_vouches_show_them() {
+    let (events, labels) = labelled_run();
+    let fraud_orders: BTreeSet<&str> = {
+        let fraud: BTreeSet<&str> = labels
+            .iter()
+            .filter(|l| s(l, "entity") == "refund" && s(l, "label") == "fraud")
+            .map(|l| s(l, "id"))
+            .collect();
+        events
+            .iter()
+            .filter(|e| s(e, "type") == "refund_requested" && fraud.contains(s(e, "refund_id")))
+            .map(|e| s(e, "order_id"))
+            .collect()
+    };
+    for e in events
+        .iter()
+        .filter(|e| s(e, "type") == "order_placed" && fraud_orders.contains(s(e, "order_id")))
+    {
+        let items = e["items"].as_array().map(Vec::as_slice).unwrap_or_default();
+        assert!((1..=5).contains(&items.len()));
+        for it in items {
+            assert_eq!(s(it, "fulfilled_by"), "retailer");
+            assert!(
+                ["electronics", "computers", "video_games", "phones"].contains(&s(it, "category"))
+            );
+        }
+    }
+    let posts: BTreeMap<&str, &str> = events
+        .iter()
+        .filter(|e| s(e, "type") == "intel_post")
+        .map(|e| (s(e, "post_id"), s(e, "text")))
+        .collect();
+    let mut gang_mentions = 0;
+    for l in labels.iter().filter(|l| s(l, "entity") == "order") {
+        assert_eq!(s(l, "kind"), "intel_mentioned");
+        let text = posts.get(s(l, "group")).copied().unwrap_or_default();
+        let id = s(l, "id");
+        let tail = id.get(11..).unwrap_or(id);
+        assert!(
+            text.contains(tail),
+            "post {} does not show {id}",
+            s(l, "group")
+        );
+        if s(l, "label") == "fraud" {
+            assert!(
+                fraud_orders.contains(id),
+                "vouched order {id} was not a gang refund"
+            );
+            gang_mentions += 1;
+        }
+    }
+    assert!(gang_mentions > 0);
+}
+
+/// The scheme's size in a default labelled world:
+/// `cargo test -p clawback-synth -- --ignored --nocapture scheme_stats`.
+#[test]
+#[ignore]
+#[allow(clippy::print_stderr)]
+fn scheme_stats() {
+    let (events, labels) = labelled_run();
+    let mut count: BTreeMap<(String, String, String), u64> = BTreeMap::new();
+    for l in labels {
+        *count
+            .entry((
+                s(l, "entity").into(),
+                s(l, "label").into(),
+                s(l, "kind").into(),
+            ))
+            .or_default() += 1;
+    }
+    let fraud: BTreeMap<&str, &str> = labels
+        .iter()
+        .filter(|l| s(l, "entity") == "refund" && s(l, "label") == "fraud")
+        .map(|l| (s(l, "id"), s(l, "group")))
+        .collect();
+    let mut value: BTreeMap<(&str, &str), i64> = BTreeMap::new();
+    for e in events.iter().filter(|e| s(e, "type") == "refund_requested") {
+        if let Some(g) = fraud.get(s(e, "refund_id")) {
+            *value.entry((g, s(e, "currency"))).or_default() +=
+                e["amount_minor"].as_i64().unwrap_or(0);
+        }
+    }
+    let mut posts = BTreeSet::new();
+    for l in labels
+        .iter()
+        .filter(|l| s(l, "entity") == "order" && s(l, "label") == "fraud")
+    {
+        posts.insert(s(l, "group"));
+    }
+    eprintln!("events {} labels {}", events.len(), labels.len());
+    for (k, n) in &count {
+        eprintln!("{k:?}: {n}");
+    }
+    eprintln!("fraud value by gang and currency: {value:?}");
+    eprintln!("gang vouch posts: {}", posts.len());
+}
+
+/// Writes a labelled world for checks with the workspace's tools:
+/// `CLAWBACK_SYNTH_OUT=/tmp/w cargo test -p clawback-synth -- --ignored write_labelled_world`
+/// writes `/tmp/w.jsonl` and `/tmp/w.labels.jsonl`.
+#[test]
+#[ignore]
+fn write_labelled_world() -> Res {
+    let base = std::env::var("CLAWBACK_SYNTH_OUT").unwrap_or_else(|_| "/tmp/synth".into());
+    let customers = std::env::var("CLAWBACK_SYNTH_CUSTOMERS")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(2_000);
+    let cfg = Config {
+        customers,
+        employees: (customers / 50).max(1),
+        sellers: (customers / 40).max(1),
+        ..Config::default()
+    }
+    .with_schemes();
+    let mut ev = std::io::BufWriter::new(
+        std::fs::File::create(format!("{base}.jsonl")).map_err(|e| e.to_string())?,
+    );
+    let mut lb = std::io::BufWriter::new(
+        std::fs::File::create(format!("{base}.labels.jsonl")).map_err(|e| e.to_string())?,
+    );
+    write_labelled(&cfg, &mut ev, &mut lb).map_err(|e| e.to_string())?;
+    std::io::Write::flush(&mut ev).map_err(|e| e.to_string())?;
+    std::io::Write::flush(&mut lb).map_err(|e| e.to_string())?;
+    Ok(())
 }

@@ -1,0 +1,134 @@
+//! What a replay caught, judged against ground-truth labels: the numbers a fraud team asks
+//! first (how much fraud money was stopped, how many honest customers were delayed).
+//!
+//! This is the demo's short summary, not the judge: `shared/tools/evaluate.py` remains the
+//! reference for every metric. Both read the same files, so they agree on what they share.
+
+use anyhow::{Context, Result};
+use clawback_engine::usd_cents;
+use clawback_events::output::{Decision, EntityType, Outcome, Point};
+use clawback_events::{Body, LabelEntity, Verdict, parse_line};
+use rustc_hash::{FxHashMap, FxHashSet};
+use std::fs::File;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+
+/// The refund side of what was caught.
+#[derive(Debug, Default, Clone, PartialEq, serde::Serialize)]
+pub struct Caught {
+    pub fraud_refunds: u64,
+    /// Fraud refunds not approved (held, reviewed or denied).
+    pub fraud_refunds_stopped: u64,
+    pub fraud_value_usd: f64,
+    pub fraud_value_stopped_usd: f64,
+    pub legit_refunds: u64,
+    /// Honest refunds not approved at once.
+    pub legit_delayed: u64,
+    pub legit_denied: u64,
+    /// Accounts labelled as part of a refund service, and how many groups they form.
+    pub ring_accounts: u64,
+    pub rings: u64,
+    /// Employees labelled as insiders, and how many of them an alert named.
+    pub insiders: u64,
+    pub insiders_alerted: u64,
+}
+
+fn lines(path: &Path) -> Result<impl Iterator<Item = std::io::Result<String>>> {
+    let f = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    Ok(BufReader::new(f).lines())
+}
+
+/// Scores `out/decisions.jsonl` and `out/alerts.jsonl` against `labels` for the refunds of
+/// `events`.
+pub fn measure(events: &Path, labels: &Path, out: &Path) -> Result<Caught> {
+    let mut fraud_refund = FxHashMap::default();
+    let mut ring_groups = FxHashSet::default();
+    let mut insiders = FxHashSet::default();
+    let mut c = Caught::default();
+    for line in lines(labels)? {
+        let line = line.with_context(|| format!("reading {}", labels.display()))?;
+        let Ok(ev) = parse_line(line.as_bytes()) else {
+            continue;
+        };
+        let Body::Label(l) = ev.body else { continue };
+        let fraud = l.label == Verdict::Fraud;
+        match l.entity {
+            LabelEntity::Refund => {
+                fraud_refund.insert(l.id, fraud);
+            }
+            LabelEntity::Account if fraud && l.kind.as_deref() == Some("refund_service") => {
+                c.ring_accounts += 1;
+                if let Some(g) = l.group {
+                    ring_groups.insert(g);
+                }
+            }
+            LabelEntity::Employee
+                if fraud
+                    && matches!(
+                        l.kind.as_deref(),
+                        Some("insider_collusion" | "credential_misuse")
+                    ) =>
+            {
+                insiders.insert(l.id);
+            }
+            _ => {}
+        }
+    }
+    c.rings = ring_groups.len() as u64;
+    c.insiders = insiders.len() as u64;
+
+    let mut amount = FxHashMap::default();
+    for line in lines(events)? {
+        let line = line.with_context(|| format!("reading {}", events.display()))?;
+        if !line.contains("refund_requested") {
+            continue;
+        }
+        if let Ok(ev) = parse_line(line.as_bytes())
+            && let Body::RefundRequested(r) = ev.body
+        {
+            amount.insert(
+                r.refund_id,
+                usd_cents(r.money.amount_minor, &r.money.currency),
+            );
+        }
+    }
+
+    for line in lines(&out.join("decisions.jsonl"))? {
+        let d: Decision = serde_json::from_str(&line?).context("reading decisions.jsonl")?;
+        if d.point != Point::Refund {
+            continue;
+        }
+        let Some(&fraud) = fraud_refund.get(&d.id) else {
+            continue;
+        };
+        let usd = amount.get(&d.id).copied().unwrap_or(0) as f64 / 100.0;
+        let stopped = d.decision != Outcome::Approve;
+        if fraud {
+            c.fraud_refunds += 1;
+            c.fraud_value_usd += usd;
+            if stopped {
+                c.fraud_refunds_stopped += 1;
+                c.fraud_value_stopped_usd += usd;
+            }
+        } else {
+            c.legit_refunds += 1;
+            c.legit_delayed += u64::from(stopped);
+            c.legit_denied += u64::from(d.decision == Outcome::Deny);
+        }
+    }
+
+    let mut alerted = FxHashSet::default();
+    for line in lines(&out.join("alerts.jsonl"))? {
+        let a: clawback_events::output::Alert =
+            serde_json::from_str(&line?).context("reading alerts.jsonl")?;
+        for e in a.entities {
+            if e.kind == EntityType::Employee && insiders.contains(&e.id) {
+                alerted.insert(e.id);
+            }
+        }
+    }
+    c.insiders_alerted = alerted.len() as u64;
+    c.fraud_value_usd = c.fraud_value_usd.round();
+    c.fraud_value_stopped_usd = c.fraud_value_stopped_usd.round();
+    Ok(c)
+}
