@@ -41,7 +41,7 @@ pub fn simulate(cfg: &clawback_synth::Config, out: &Path) -> Result<(u64, u64)> 
 }
 
 /// Runs the demo into `out`, printing a report to `w`.
-pub fn run(out: &Path, seed: u64, customers: u32, w: &mut dyn Write) -> Result<Summary> {
+pub fn run(out: &Path, seed: u64, customers: u32, days: u32, w: &mut dyn Write) -> Result<Summary> {
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
     let events_path = out.join("events.jsonl");
     let data = out.join("data");
@@ -54,6 +54,7 @@ pub fn run(out: &Path, seed: u64, customers: u32, w: &mut dyn Write) -> Result<S
     let cfg = clawback_synth::Config {
         seed,
         customers,
+        days,
         ..clawback_synth::Config::default()
     }
     .with_schemes();

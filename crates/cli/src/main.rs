@@ -47,15 +47,17 @@ enum Command {
     },
     /// Run events through the engine and write decisions, alerts, quarantine and a summary.
     Replay(ReplayArgs),
-    /// Generate a synthetic world, ingest it, replay it and show the results.
+    /// Simulate a world, ingest it, replay it and show what was decided and caught.
     Demo {
         /// Where to put the world, its log and the outputs.
         #[arg(long, value_name = "DIR", default_value = "clawback-demo")]
         out: PathBuf,
         #[arg(long, default_value_t = 7)]
         seed: u64,
-        #[arg(long, default_value_t = 2_000)]
+        #[arg(long, default_value_t = 20_000)]
         customers: u32,
+        #[arg(long, default_value_t = 90)]
+        days: u32,
     },
     /// Simulate a marketplace with refund-service gangs: DIR/events.jsonl and DIR/labels.jsonl.
     ///
@@ -66,9 +68,9 @@ enum Command {
         out: PathBuf,
         #[arg(long, default_value_t = 7)]
         seed: u64,
-        #[arg(long, default_value_t = 2_000)]
+        #[arg(long, default_value_t = 20_000)]
         customers: u32,
-        #[arg(long, default_value_t = 30)]
+        #[arg(long, default_value_t = 90)]
         days: u32,
     },
     /// Write a synthetic contract-valid event stream of honest traffic (for benchmarks and
@@ -179,8 +181,9 @@ fn run(cli: Cli) -> Result<()> {
             out,
             seed,
             customers,
+            days,
         } => {
-            demo::run(&out, seed, customers, &mut std::io::stdout().lock())?;
+            demo::run(&out, seed, customers, days, &mut std::io::stdout().lock())?;
             Ok(())
         }
         Command::Simulate {
