@@ -11,9 +11,14 @@
 //! By default ([`generate`], [`write_jsonl`], `Config::default()`) the traffic is honest
 //! and no `label` events are written, exactly as before schemes existed: the same config
 //! gives the same bytes. Training and evaluation need fraud with known answers, so a
-//! config can also plant **refund-service gangs** ([`Config::refund_gangs`], or
-//! [`Config::with_schemes`] for the default strength of three gangs per 2,000 customers),
-//! modelled on REKK-style services (`shared/docs/domain.md`):
+//! config can also plant fraud schemes, each with its own count in [`Config`] (0 by
+//! default); [`Config::with_schemes`] switches them all on at a default strength that
+//! scales with the world (for 2,000 customers: three gangs, two of them holding stolen
+//! credentials, 30 bans, five phishing campaigns, one data-selling ring). Each scheme draws
+//! from the random stream only when enabled.
+//!
+//! **Refund-service gangs** ([`Config::refund_gangs`]), modelled on REKK-style services
+//! (`shared/docs/domain.md`):
 //!
 //! - each gang has 2–4 operators with their own few devices, IPs (some in proxy ranges)
 //!   and phones, shared within the gang, and usually one bribed support agent and/or one
@@ -30,24 +35,65 @@
 //! - a few days later the gang posts vouches (mostly Telegram) showing 1–3 of its refunded
 //!   orders, ids often masked (`114-55•••••-7731994`, `114-55XXXXX-7731994`).
 //!
+//! **Stolen employee credentials** ([`Config::stolen_credentials`]): the first gangs hold
+//! an honest support agent's login. Off the agent's shift, from one of the gang's operator
+//! devices and IPs (never used by the agent), the gang fails to log in a few times, then
+//! succeeds, marks its never-sent returns received, overrides holds and approves its own
+//! fraudulent refunds, which are issued under the agent's name.
+//!
+//! **Ban evasion** ([`Config::ban_evasion`]): the retailer closes abusive accounts
+//! (`account_closed`, `by: "retailer"`) — gang clients or honest-looking customers. About
+//! two thirds of the people come back days later under a new account that shares one or
+//! more identifiers with the banned one: the same mailbox written differently (dots,
+//! `+tag`, case, `googlemail.com`), the same phone in another format, the same device,
+//! the same card (`payment_method_added`) or the same address restyled — and shop. About a
+//! third of bans are followed by an honest household member signing up at the same
+//! address, sometimes on the family's device or card.
+//!
+//! **Data selling** ([`Config::data_selling`]): a ring is a third-party seller and one or
+//! two support agents. Buyers of the seller's products post 1–2 star reviews; the agents
+//! look up their `reviewer_contact` / `contact_details` without a ticket, a few accounts
+//! at a time, some as exports; days later the seller writes to those accounts offering
+//! refunds or gifts, and some reviews are raised or removed (`review_changed`).
+//!
+//! **Phishing campaigns** ([`Config::phishing_campaigns`]): each campaign has its own
+//! look-alike domains (homoglyphs, brand-plus-word hyphenations, one punycode `xn--`
+//! label, one behind a URL shortener), sender numbers and addresses and text templates
+//! with placeholders, in English, French or German, by SMS, email or call; volume spikes
+//! ×5–16 over a sales event four fifths into the period. Customers report them as
+//! `message_reported`; with campaigns on, every phishing text reported belongs to one.
+//!
 //! The honest look-alikes stay: genuine high-value "not received" claims, hand-keyed
-//! receipts, chat refunds, returns lost in the post.
+//! receipts, chat refunds, returns lost in the post, ticketless look-ups, sellers writing
+//! to buyers, genuine retailer messages reported as suspicious, households sharing an
+//! address, a device or a card.
 //!
 //! [`generate_labelled`] and [`write_labelled`] also write the **ground truth** as contract
 //! `label` lines, dated at the end of the period (truth comes late) and kept apart from the
-//! events so they never leak into a run being evaluated: every refund (`fraud`, kind
-//! `refund_service`, group `gang-N`, or `legit`), every account (gang clients are fraud,
-//! kind `refund_service`, group `gang-N`), every employee (bribed ones are fraud, kind
-//! `insider_collusion`, group `gang-N`), every seller (legit), every reported message
-//! (`fraud` kind `phishing`, or `legit`), and every order an intel post shows (kind
-//! `intel_mentioned`, group the `post_id`; `fraud` for gang vouches, `legit` for the honest
-//! world's reposts of ordinary refunds).
+//! events so they never leak into a run being evaluated. Each entity gets exactly one
+//! label:
+//!
+//! - every refund: `fraud` kind `refund_service` group `gang-N`, or `legit`;
+//! - every account: gang clients `fraud` kind `refund_service` group `gang-N`; an evader's
+//!   new account `fraud` kind `ban_evasion` group the banned original's account id (the
+//!   banned account keeps its own label); everyone else `legit`;
+//! - every employee: bribed ones `fraud` kind `insider_collusion` group `gang-N`; agents
+//!   whose credentials a gang uses `fraud` kind `credential_misuse` group `gang-N` (a
+//!   victim: the label marks the account as abused); data sellers `fraud` kind
+//!   `data_selling` group `ds-N`; the rest `legit`;
+//! - every seller: a ring's seller `fraud` kind `data_selling` group `ds-N`, the rest
+//!   `legit`;
+//! - every reported message: `fraud` kind `phishing` group `campaign-N` (or, with no
+//!   campaigns configured, a one-off group `oneoff-rep-NNNNNNN` of its own), or `legit`;
+//! - every order an intel post shows: kind `intel_mentioned`, group the `post_id`; `fraud`
+//!   for gang vouches, `legit` for the honest world's reposts of ordinary refunds.
 //!
 //! The stream is a pure function of [`Config`]: same config, byte-identical lines. Memory
 //! is the customer table, the work in flight (parcels, returns, a few pre-rendered
 //! follow-ups due within a day) and one bucket of about an hour of lines, never the whole
 //! stream: a ten-million-event file peaks at about 170 MB resident. A labelled run also
-//! keeps the ids of refunds, reports and vouched orders until the labels are written.
+//! keeps the ids of refunds, reports and vouched orders until the labels are written, and
+//! evaders' new accounts join the customer table.
 
 mod clock;
 mod json;
@@ -84,6 +130,24 @@ pub struct Config {
     /// honest and byte-identical to what this config produced before gangs existed;
     /// [`Config::with_schemes`] picks a count that scales with the world.
     pub refund_gangs: u32,
+    /// Abusive accounts the retailer bans during the period; about two thirds of the
+    /// people behind them come back under a new account that shares an identifier (a
+    /// variant of the email, the phone written differently, the device, the card or the
+    /// restyled address) with the banned one. 0, the default, plants none.
+    pub ban_evasion: u32,
+    /// Phishing campaigns to run (each with its own look-alike domains, senders and
+    /// templates, spiking over a sales event); when set, every phishing text customers
+    /// report belongs to one. 0, the default, keeps the honest world's one-off texts.
+    pub phishing_campaigns: u32,
+    /// Data-selling rings to plant: a third-party seller and one or two support agents
+    /// who look up (and export) the contact details of the seller's unhappy reviewers
+    /// without a ticket, after which the seller writes to them and reviews change. 0, the
+    /// default, plants none.
+    pub data_selling: u32,
+    /// Refund gangs (the first ones, at most [`Config::refund_gangs`]) that hold an
+    /// honest support agent's stolen credentials and use them off shift, from their own
+    /// devices, to approve their fraudulent refunds. 0, the default, plants none.
+    pub stolen_credentials: u32,
 }
 
 impl Default for Config {
@@ -97,21 +161,44 @@ impl Default for Config {
             start_unix: 1_793_491_200, // 2026-11-01T00:00:00Z
             disorder_secs: 90,
             refund_gangs: 0,
+            ban_evasion: 0,
+            phishing_campaigns: 0,
+            data_selling: 0,
+            stolen_credentials: 0,
         }
     }
 }
 
 impl Config {
-    /// The same world with the fraud schemes switched on at their default strength: three
-    /// refund-service gangs per 2,000 customers (at least one), so a labelled run has
-    /// fraud to find without drowning the honest traffic.
+    /// The same world with the fraud schemes switched on at their default strength, so a
+    /// labelled run has fraud to find without drowning the honest traffic. Per 2,000
+    /// customers (at least one of each): three refund-service gangs, two of which (at
+    /// most all) hold stolen employee credentials, 30 bans, one data-selling ring, and
+    /// five phishing campaigns (always 3–6).
     #[must_use]
     pub fn with_schemes(self) -> Self {
         let gangs = (u64::from(self.customers) * 3)
             .div_ceil(2_000)
             .clamp(1, 1_000) as u32;
+        let per_2000 = |k: u64| {
+            if self.customers == 0 {
+                0
+            } else {
+                (u64::from(self.customers) * k)
+                    .div_ceil(2_000)
+                    .clamp(1, 100_000) as u32
+            }
+        };
         Config {
             refund_gangs: if self.customers == 0 { 0 } else { gangs },
+            ban_evasion: per_2000(30),
+            data_selling: per_2000(1),
+            stolen_credentials: per_2000(2).min(if self.customers == 0 { 0 } else { gangs }),
+            phishing_campaigns: if self.customers == 0 {
+                0
+            } else {
+                per_2000(5).clamp(3, 6)
+            },
             ..self
         }
     }

@@ -10,9 +10,12 @@
 //! (bounded disorder) and emitted. Memory is therefore the customer table plus in-flight
 //! work plus one bucket (an hour, or twice the disorder window) of lines.
 //!
-//! Refund-service gangs and the ground truth of labelled runs live in [`gang`]; they hook
-//! in only where an order is delivered, a refund is requested, a message is reported and a
-//! post quotes an order, and touch nothing (not even the random stream) unless enabled.
+//! Refund-service gangs and the ground truth of labelled runs live in [`gang`], stolen
+//! employee credentials in [`creds`], ban evasion in [`evasion`], data-selling rings in
+//! [`datasell`] and phishing campaigns in [`phishing`]. They hook in only where an order
+//! is delivered, a review is posted, a refund is requested, a message is reported and a
+//! post quotes an order (plus tasks of their own), and touch nothing (not even the random
+//! stream) unless enabled.
 
 use crate::Config;
 use crate::clock::{DAY, HOUR, MIN, date_text};
@@ -29,7 +32,11 @@ use std::collections::{BinaryHeap, VecDeque};
 use std::fmt::{self, Write as _};
 use std::rc::Rc;
 
+mod creds;
+mod datasell;
+mod evasion;
 mod gang;
+mod phishing;
 
 /// The retailer's own storefront, for reviews of first-party items (reviews need a seller).
 const RETAIL_SELLER: &str = "sel-0000";
@@ -202,6 +209,25 @@ enum Kind {
     GangStep(Box<gang::Case>),
     /// A gang's next vouch post.
     Vouch(u16),
+    /// The retailer bans an abusive account.
+    Ban,
+    /// A banned customer comes back under a new account.
+    Evade(u32),
+    /// A household member of a banned customer signs up (honest).
+    Housemate(u32),
+    /// A phishing campaign's next message.
+    Phish(u16),
+    /// A data-selling ring's seller gets an order from a future unhappy buyer: (ring,
+    /// customer).
+    DsBuy(u16, u32),
+    /// That buyer's low review.
+    DsReview(Rc<Order>, u16),
+    /// A ring's agent looks up reviewers without a ticket.
+    DsLookup(u16),
+    /// The ring's seller writes to a reviewer: (ring, customer, review number).
+    DsMessage(u16, u32, u64),
+    /// A bought-off review is raised or removed.
+    DsRevise(u64),
 }
 
 #[derive(Debug)]
@@ -295,6 +321,14 @@ pub(crate) struct Sim<'c> {
     truth: gang::Truth,
     /// Refund-service gangs (empty unless `Config::refund_gangs` > 0).
     gangs: Vec<gang::Gang>,
+    /// Ban evaders and their banned originals.
+    evasion: evasion::Evasion,
+    /// Phishing campaigns (empty unless `Config::phishing_campaigns` > 0).
+    phish: phishing::Phishing,
+    /// Data-selling rings (empty unless `Config::data_selling` > 0).
+    ds: datasell::DataSelling,
+    /// Employees whose credentials a gang holds.
+    creds: creds::Creds,
 }
 
 fn country(c: u8) -> &'static Country {
@@ -337,6 +371,10 @@ impl<'c> Sim<'c> {
             labels: false,
             truth: gang::Truth::default(),
             gangs: Vec::new(),
+            evasion: evasion::Evasion::default(),
+            phish: phishing::Phishing::default(),
+            ds: datasell::DataSelling::default(),
+            creds: creds::Creds::default(),
         };
         sim.order_key = sim.r.u64() % 10_000_000;
         sim.build_catalogue();
@@ -372,6 +410,20 @@ impl<'c> Sim<'c> {
         }
         if cfg.refund_gangs > 0 && cfg.customers > 0 {
             sim.setup_gangs(&signups);
+        }
+        // Employees already working for one scheme are not picked by another.
+        let mut staff = sim.gang_insiders();
+        if cfg.data_selling > 0 && cfg.customers > 0 {
+            sim.setup_data_selling(&mut staff);
+        }
+        if cfg.stolen_credentials > 0 && !sim.gangs.is_empty() {
+            sim.setup_creds(&mut staff);
+        }
+        if cfg.ban_evasion > 0 && cfg.customers > 0 {
+            sim.setup_bans();
+        }
+        if cfg.phishing_campaigns > 0 && cfg.customers > 0 {
+            sim.setup_phishing();
         }
         sim
     }
@@ -620,6 +672,15 @@ impl<'c> Sim<'c> {
             Kind::GangOrder(g, i) => self.gang_order(t.ts, g, i),
             Kind::GangStep(case) => self.gang_step(t.ts, case),
             Kind::Vouch(g) => self.vouch(t.ts, g),
+            Kind::Ban => self.ban(t.ts),
+            Kind::Evade(i) => self.evade(t.ts, i),
+            Kind::Housemate(i) => self.housemate(t.ts, i),
+            Kind::Phish(k) => self.phish(t.ts, k),
+            Kind::DsBuy(k, i) => self.ds_buy(t.ts, k, i),
+            Kind::DsReview(o, k) => self.ds_review(t.ts, &o, k),
+            Kind::DsLookup(k) => self.ds_lookup(t.ts, k),
+            Kind::DsMessage(k, i, rev) => self.ds_message(t.ts, k, i, rev),
+            Kind::DsRevise(rev) => self.ds_revise(t.ts, rev),
         }
     }
 
@@ -1278,6 +1339,9 @@ impl<'c> Sim<'c> {
             self.gang_delivered(ts, o, g);
             return;
         }
+        if !self.ds.rings.is_empty() && self.ds_delivered(ts, &o) {
+            return;
+        }
 
         let return_rate = o
             .items
@@ -1345,6 +1409,10 @@ impl<'c> Sim<'c> {
             j.str("text", &text);
         }
         self.emit(j);
+        if !self.ds.rings.is_empty() {
+            let seller = self.catalogue[prod as usize].seller;
+            self.ds_note_review(seller, rating, o.cust, id);
+        }
         if self.r.chance(0.03) {
             let t = ts + self.r.range(HOUR, 10 * DAY);
             self.push(t, Kind::ReviewChange(id));
@@ -2064,6 +2132,13 @@ impl<'c> Sim<'c> {
         let lang = cc.lang;
         let first = names(lang).0[c.first as usize];
         let phishing = self.r.chance(0.55);
+        if phishing && !self.phish.campaigns.is_empty() {
+            // Every phishing text in circulation comes from one of the campaigns.
+            let k = self.campaign_for(ts, i);
+            let id = self.ids.report;
+            self.campaign_report(ts, i, k, id);
+            return;
+        }
         let channel = ["sms", "email", "call", "other"][self.r.weighted(&[50, 40, 5, 5])];
         let last_order = c
             .last_order

@@ -406,6 +406,10 @@ fn tiny_and_empty_configs_work() {
     for cfg in [none, zero_days, one] {
         let cfg = Config {
             refund_gangs: 2,
+            ban_evasion: 2,
+            phishing_campaigns: 2,
+            data_selling: 2,
+            stolen_credentials: 2,
             ..cfg
         };
         let (n, _) = generate_labelled(&cfg, &mut |_| {}, &mut |_| {});
@@ -420,6 +424,15 @@ fn tiny_and_empty_configs_work() {
     }
     .with_schemes();
     assert_eq!(few.refund_gangs, 1);
+    assert_eq!(
+        (
+            few.ban_evasion,
+            few.phishing_campaigns,
+            few.data_selling,
+            few.stolen_credentials
+        ),
+        (1, 3, 1, 1)
+    );
     assert!(generate_labelled(&few, &mut |_| {}, &mut |_| {}).1 > 12);
 }
 
@@ -829,4 +842,414 @@ fn write_labelled_world() -> Res {
     std::io::Write::flush(&mut ev).map_err(|e| e.to_string())?;
     std::io::Write::flush(&mut lb).map_err(|e| e.to_string())?;
     Ok(())
+}
+
+// ---------------------------------------------------------------------------------------
+// Ban evasion
+
+fn norm_email(e: &str) -> String {
+    let e = e.to_ascii_lowercase();
+    let (local, domain) = e.split_once('@').unwrap_or((&e, ""));
+    let local = local.split('+').next().unwrap_or(local);
+    if domain == "gmail.com" || domain == "googlemail.com" {
+        format!("{}@gmail.com", local.replace('.', ""))
+    } else {
+        format!("{local}@{domain}")
+    }
+}
+
+fn norm_phone(p: &str) -> String {
+    let d: String = p.chars().filter(char::is_ascii_digit).collect();
+    d[d.len().saturating_sub(9)..].to_string()
+}
+
+/// Country, postal code (without spaces, case or ZIP+4) and house number.
+fn norm_address(a: &Value) -> Option<String> {
+    let postal = a["postal_code"]
+        .as_str()?
+        .to_ascii_lowercase()
+        .replace(' ', "");
+    let postal = postal.split('-').next().unwrap_or_default().to_string();
+    let number: String = a["line1"]
+        .as_str()?
+        .chars()
+        .skip_while(|c| !c.is_ascii_digit())
+        .take_while(char::is_ascii_digit)
+        .collect();
+    Some(format!("{}|{postal}|{number}", s(a, "country")))
+}
+
+/// Identifiers each account showed: normalised email, phone, address, devices and cards.
+fn identifiers(events: &[Value]) -> BTreeMap<&str, BTreeSet<String>> {
+    let mut ids: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
+    for e in events {
+        let t = s(e, "type");
+        if ![
+            "account_created",
+            "payment_method_added",
+            "login",
+            "order_placed",
+        ]
+        .contains(&t)
+        {
+            continue;
+        }
+        let set = ids.entry(s(e, "account_id")).or_default();
+        if let Some(x) = e["email"].as_str() {
+            set.insert(format!("email:{}", norm_email(x)));
+        }
+        if let Some(x) = e["phone"].as_str() {
+            set.insert(format!("phone:{}", norm_phone(x)));
+        }
+        if let Some(x) = e["device_id"].as_str() {
+            set.insert(format!("device:{x}"));
+        }
+        if let Some(x) = e["payment_fingerprint"].as_str() {
+            set.insert(format!("card:{x}"));
+        }
+        if t == "account_created"
+            && let Some(a) = norm_address(&e["address"])
+        {
+            set.insert(format!("address:{a}"));
+        }
+    }
+    ids
+}
+
+#[test]
+fn evaders_come_back_with_an_identifier_of_their_banned_account() {
+    let (events, labels) = labelled_run();
+    let ids = identifiers(events);
+    let banned: BTreeMap<&str, i64> = events
+        .iter()
+        .filter(|e| s(e, "type") == "account_closed" && s(e, "by") == "retailer")
+        .map(|e| (s(e, "account_id"), parse_ts(s(e, "ts")).unwrap_or(0)))
+        .collect();
+    let created: BTreeMap<&str, i64> = events
+        .iter()
+        .filter(|e| s(e, "type") == "account_created")
+        .map(|e| (s(e, "account_id"), parse_ts(s(e, "ts")).unwrap_or(0)))
+        .collect();
+    let mut evaders = 0;
+    let mut kinds = BTreeSet::new();
+    for l in labels.iter().filter(|l| s(l, "kind") == "ban_evasion") {
+        assert_eq!((s(l, "entity"), s(l, "label")), ("account", "fraud"));
+        let (new, old) = (s(l, "id"), s(l, "group"));
+        let closed = banned.get(old).copied();
+        assert!(closed.is_some(), "{old} was not banned by the retailer");
+        assert!(
+            created.get(new).copied() > closed,
+            "{new} opened before the ban"
+        );
+        let shared: Vec<&String> = ids[new].intersection(&ids[old]).collect();
+        assert!(!shared.is_empty(), "{new} shares nothing with {old}");
+        for x in shared {
+            kinds.insert(x.split(':').next().unwrap_or_default().to_string());
+        }
+        evaders += 1;
+    }
+    assert!(evaders >= 5, "{evaders} evaders");
+    assert!(kinds.len() >= 4, "{kinds:?}");
+    // Honest look-alikes: legit accounts opened after a ban that share something with it.
+    let legit: BTreeSet<&str> = labels
+        .iter()
+        .filter(|l| s(l, "entity") == "account" && s(l, "label") == "legit")
+        .map(|l| s(l, "id"))
+        .collect();
+    let lookalikes = created
+        .iter()
+        .filter(|(a, t)| {
+            legit.contains(*a)
+                && banned.iter().any(|(b, bt)| {
+                    *bt < **t
+                        && ids
+                            .get(b)
+                            .zip(ids.get(*a))
+                            .is_some_and(|(x, y)| !x.is_disjoint(y))
+                })
+        })
+        .count();
+    assert!(lookalikes >= 2, "{lookalikes} honest look-alikes");
+}
+
+// ---------------------------------------------------------------------------------------
+// Phishing campaigns
+
+#[test]
+fn every_fraud_report_belongs_to_a_campaign() {
+    let (events, labels) = labelled_run();
+    let reports: BTreeMap<&str, &Value> = events
+        .iter()
+        .filter(|e| s(e, "type") == "message_reported")
+        .map(|e| (s(e, "report_id"), e))
+        .collect();
+    let mut per: BTreeMap<&str, Vec<&Value>> = BTreeMap::new();
+    let mut legit = 0;
+    for l in labels.iter().filter(|l| s(l, "entity") == "report") {
+        assert!(reports.contains_key(s(l, "id")));
+        if s(l, "label") == "legit" {
+            legit += 1;
+            continue;
+        }
+        assert_eq!(s(l, "kind"), "phishing");
+        let g = s(l, "group");
+        assert!(
+            g.starts_with("campaign-"),
+            "fraud report without a campaign: {l}"
+        );
+        per.entry(g).or_default().push(reports[s(l, "id")]);
+    }
+    assert!(legit > 0, "genuine messages reported anyway");
+    assert!((3..=6).contains(&per.len()), "{} campaigns", per.len());
+    let (mut punycode, mut shortened) = (false, false);
+    let mut langs = BTreeSet::new();
+    let mut domains_of: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
+    for (g, rs) in &per {
+        assert!(rs.len() >= 5, "{g}: {} reports", rs.len());
+        for r in rs {
+            for u in r["urls"].as_array().into_iter().flatten() {
+                let host = u
+                    .as_str()
+                    .unwrap_or_default()
+                    .trim_start_matches("https://")
+                    .split('/')
+                    .next()
+                    .unwrap_or_default()
+                    .to_string();
+                punycode |= host.starts_with("xn--");
+                shortened |= ["bit.ly", "tinyurl.com", "t.ly", "cutt.ly"].contains(&host.as_str());
+                domains_of.entry(g).or_default().insert(host);
+            }
+            let t = s(r, "text");
+            if ["Ihr", "Ihre", "Bestellung", "Anrufer", "Hallo"]
+                .iter()
+                .any(|w| t.contains(w))
+            {
+                langs.insert("de");
+            }
+            if ["Votre", "votre", "Bonjour", "L'appelant"]
+                .iter()
+                .any(|w| t.contains(w))
+            {
+                langs.insert("fr");
+            }
+            if ["Your", "your", "Dear", "Caller"]
+                .iter()
+                .any(|w| t.contains(w))
+            {
+                langs.insert("en");
+            }
+        }
+    }
+    assert!(
+        punycode && shortened,
+        "punycode {punycode}, shortener {shortened}"
+    );
+    for l in ["en", "fr", "de"] {
+        assert!(langs.contains(l), "no {l} texts: {langs:?}");
+    }
+    // Campaigns keep to their own domains.
+    let all: Vec<&BTreeSet<String>> = domains_of.values().collect();
+    for (a, x) in all.iter().enumerate() {
+        for y in &all[a + 1..] {
+            assert!(x.is_disjoint(y), "campaigns share a domain: {x:?} {y:?}");
+        }
+    }
+    // Volume spikes over the sales event: the busiest day has several times the median.
+    let mut per_day: BTreeMap<i64, u32> = BTreeMap::new();
+    for rs in per.values() {
+        for r in rs {
+            *per_day
+                .entry(parse_ts(s(r, "ts")).unwrap_or(0) / 86_400)
+                .or_default() += 1;
+        }
+    }
+    let mut counts: Vec<u32> = per_day.values().copied().collect();
+    counts.sort_unstable();
+    let median = counts[counts.len() / 2];
+    let max = counts[counts.len() - 1];
+    assert!(max >= 4 * median.max(1), "max {max}, median {median}");
+}
+
+// ---------------------------------------------------------------------------------------
+// Data selling
+
+#[test]
+fn data_selling_lookups_have_no_ticket_and_precede_the_sellers_messages() {
+    let (events, labels) = labelled_run();
+    let mut rings: BTreeMap<&str, (BTreeSet<&str>, BTreeSet<&str>)> = BTreeMap::new();
+    for l in labels.iter().filter(|l| s(l, "kind") == "data_selling") {
+        assert_eq!(s(l, "label"), "fraud");
+        let r = rings.entry(s(l, "group")).or_default();
+        match s(l, "entity") {
+            "employee" => r.0.insert(s(l, "id")),
+            "seller" => r.1.insert(s(l, "id")),
+            other => panic!("data_selling label on {other}"),
+        };
+    }
+    assert!(!rings.is_empty());
+    let ts = |e: &Value| parse_ts(s(e, "ts")).unwrap_or(0);
+    for (g, (emps, sellers)) in &rings {
+        assert!((1..=2).contains(&emps.len()), "{g}: {emps:?}");
+        assert_eq!(sellers.len(), 1, "{g}: {sellers:?}");
+        // Accounts that gave the seller 1-2 stars.
+        let low: BTreeSet<&str> = events
+            .iter()
+            .filter(|e| {
+                s(e, "type") == "review_posted"
+                    && sellers.contains(s(e, "seller_id"))
+                    && e["rating"].as_i64().is_some_and(|r| r <= 2)
+            })
+            .map(|e| s(e, "account_id"))
+            .collect();
+        // First ticketless contact look-up of each of those accounts by the ring's agents.
+        let mut looked: BTreeMap<&str, i64> = BTreeMap::new();
+        let mut exports = 0;
+        for e in events.iter().filter(|e| {
+            s(e, "type") == "data_access"
+                && emps.contains(s(e, "employee_id"))
+                && ["reviewer_contact", "contact_details"].contains(&s(e, "resource"))
+        }) {
+            let accts: Vec<&str> = e["account_ids"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .collect();
+            if !accts.iter().all(|a| low.contains(a)) {
+                continue; // honest work
+            }
+            assert!(e["ticket_id"].is_null(), "ring look-up with a ticket: {e}");
+            exports += usize::from(e["export"] == Value::Bool(true));
+            for a in accts {
+                let t = looked.entry(a).or_insert(i64::MAX);
+                *t = (*t).min(ts(e));
+            }
+        }
+        assert!(
+            looked.len() >= 5,
+            "{g}: {} accounts looked up",
+            looked.len()
+        );
+        assert!(exports > 0, "{g}: no exports");
+        // The seller's messages to those accounts come after the look-up.
+        let mut messaged = 0;
+        for e in events.iter().filter(|e| {
+            s(e, "type") == "seller_message"
+                && sellers.contains(s(e, "seller_id"))
+                && looked.contains_key(s(e, "account_id"))
+        }) {
+            let t = s(e, "text");
+            if [
+                "update or remove",
+                "review is updated",
+                "change your rating",
+                "edit the review",
+            ]
+            .iter()
+            .any(|w| t.contains(w))
+            {
+                assert!(
+                    looked[s(e, "account_id")] < ts(e),
+                    "message before look-up: {e}"
+                );
+                messaged += 1;
+            }
+        }
+        assert!(messaged >= 3, "{g}: {messaged} messages");
+    }
+    assert!(
+        events
+            .iter()
+            .any(|e| s(e, "type") == "review_changed" && e["rating"].as_i64() >= Some(4))
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// Stolen credentials, and all schemes together
+
+#[test]
+fn misused_credentials_log_in_from_devices_the_employee_never_used() {
+    let (events, labels) = labelled_run();
+    let victims: BTreeMap<&str, &str> = labels
+        .iter()
+        .filter(|l| s(l, "kind") == "credential_misuse")
+        .map(|l| {
+            assert_eq!((s(l, "entity"), s(l, "label")), ("employee", "fraud"));
+            (s(l, "id"), s(l, "group"))
+        })
+        .collect();
+    assert!(!victims.is_empty());
+    let fraud_refunds: BTreeSet<&str> = labels
+        .iter()
+        .filter(|l| s(l, "entity") == "refund" && s(l, "label") == "fraud")
+        .map(|l| s(l, "id"))
+        .collect();
+    let ts = |e: &Value| parse_ts(s(e, "ts")).unwrap_or(0);
+    let mut sorted: Vec<&Value> = events.iter().collect();
+    sorted.sort_by_key(|e| ts(e));
+    for (emp, gang) in &victims {
+        // Each device's first login by the employee: (time, success, devices used before).
+        let mut first: BTreeMap<&str, (i64, bool, usize)> = BTreeMap::new();
+        let mut own: Option<&str> = None;
+        let mut session = "";
+        let mut acts = 0;
+        for e in sorted.iter().filter(|e| s(e, "employee_id") == *emp) {
+            match s(e, "type") {
+                "employee_login" => {
+                    let dev = s(e, "device_id");
+                    let known = first.len();
+                    first
+                        .entry(dev)
+                        .or_insert((ts(e), e["success"] == Value::Bool(true), known));
+                    own.get_or_insert(dev);
+                    if e["success"] == Value::Bool(true) {
+                        session = dev;
+                    }
+                }
+                "employee_action" if fraud_refunds.contains(s(e, "refund_id")) => {
+                    let (_, ok_first, known) = first.get(session).copied().unwrap_or_default();
+                    assert!(
+                        !session.is_empty() && Some(session) != own,
+                        "{emp} ({gang}) approved {} from its own device {session}",
+                        s(e, "refund_id")
+                    );
+                    assert!(known > 0, "{session} was the first device {emp} ever used");
+                    assert!(
+                        !ok_first,
+                        "{session} first used by {emp} without failed attempts"
+                    );
+                    acts += 1;
+                }
+                _ => {}
+            }
+        }
+        assert!(acts > 0, "{emp}: no illicit acts");
+    }
+}
+
+#[test]
+fn every_label_kind_is_present_with_the_schemes_on() {
+    let (_, labels) = labelled_run();
+    let kinds: BTreeSet<&str> = labels
+        .iter()
+        .filter(|l| s(l, "label") == "fraud")
+        .map(|l| s(l, "kind"))
+        .collect();
+    for k in [
+        "refund_service",
+        "insider_collusion",
+        "data_selling",
+        "ban_evasion",
+        "phishing",
+        "intel_mentioned",
+        "credential_misuse",
+    ] {
+        assert!(kinds.contains(k), "no {k} label: {kinds:?}");
+    }
+    // Every employee has one role at most: insiders, data sellers and victims differ.
+    let mut seen = BTreeSet::new();
+    for l in labels.iter().filter(|l| s(l, "entity") == "employee") {
+        assert!(seen.insert(s(l, "id")));
+    }
 }

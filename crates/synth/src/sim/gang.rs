@@ -180,7 +180,11 @@ impl Sim<'_> {
     }
 
     /// An employee of the role not bribed by another gang yet.
-    fn pick_employee(&mut self, warehouse: bool, bribed: &mut BTreeSet<u32>) -> Option<u32> {
+    pub(super) fn pick_employee(
+        &mut self,
+        warehouse: bool,
+        bribed: &mut BTreeSet<u32>,
+    ) -> Option<u32> {
         let n = self.employees.len();
         for _ in 0..64 {
             let e = self.r.below(n) as u32;
@@ -192,12 +196,29 @@ impl Sim<'_> {
         None
     }
 
+    /// One of the gang's operator devices and its IP, for a session of its own.
+    pub(super) fn operator_kit(&mut self, g: u16) -> (u64, String) {
+        let gi = self.gang_index(g);
+        let gang = &self.gangs[gi];
+        let k = self.r.below(gang.devices.len());
+        (gang.devices[k], gang.ips[k % gang.ips.len()].clone())
+    }
+
+    /// The employees the gangs bribed.
+    pub(super) fn gang_insiders(&self) -> BTreeSet<u32> {
+        self.gangs
+            .iter()
+            .flat_map(|g| [g.agent, g.clerk])
+            .flatten()
+            .collect()
+    }
+
     fn gang_index(&self, g: u16) -> usize {
         usize::from(g.saturating_sub(1)).min(self.gangs.len().saturating_sub(1))
     }
 
     /// A time in the employee's next shift that ends after `after`.
-    fn on_shift(&mut self, e: u32, after: i64) -> i64 {
+    pub(super) fn on_shift(&mut self, e: u32, after: i64) -> i64 {
         let day0 = self.day_of(after);
         for d in day0..day0 + 8 {
             let s = self.start + d * DAY + i64::from(e % 3) * 8 * HOUR;
@@ -738,6 +759,25 @@ impl Sim<'_> {
         }
         self.emit(j);
 
+        // A gang holding an honest agent's credentials often pushes the refund through
+        // itself, off shift, from its own machines.
+        if !insider
+            && let Some(e) = self.stolen_login(case.gang)
+            && self.r.chance(0.6)
+        {
+            let t = self.misuse_refund(ts, case.gang, e, o, case.ret, id, case.amount);
+            if t < self.end {
+                let item = o
+                    .items
+                    .iter()
+                    .max_by_key(|it| it.unit)
+                    .map_or("order", |it| self.catalogue[it.prod as usize].name);
+                self.gangs[gi]
+                    .proofs
+                    .push((o.clone(), t, case.amount, item));
+            }
+            return;
+        }
         if !self.r.chance(if insider { 0.97 } else { 0.85 }) {
             return;
         }
@@ -907,7 +947,18 @@ impl Sim<'_> {
             if !c.created {
                 continue;
             }
+            let evaded = self.evasion.evaders.get(&(i as u32));
             let ok = match self.truth.clients.get(&(i as u32)) {
+                _ if evaded.is_some() => put(
+                    "account",
+                    &Acct(i as u32),
+                    true,
+                    Some("ban_evasion"),
+                    evaded
+                        .map(|&o| Acct(o))
+                        .as_ref()
+                        .map(|a| a as &dyn fmt::Display),
+                ),
                 Some(&g) => put(
                     "account",
                     &Acct(i as u32),
@@ -927,8 +978,36 @@ impl Sim<'_> {
                 corrupt.entry(e).or_insert(k as u16 + 1);
             }
         }
+        let mut sellers: BTreeMap<u32, String> = BTreeMap::new();
+        let mut sellers_staff: BTreeMap<u32, String> = BTreeMap::new();
+        for (k, ring) in self.ds.rings.iter().enumerate() {
+            sellers.insert(ring.seller, format!("ds-{}", k + 1));
+            for &e in &ring.employees {
+                sellers_staff.insert(e, format!("ds-{}", k + 1));
+            }
+        }
+        let victims: BTreeMap<u32, String> = self
+            .creds
+            .stolen
+            .iter()
+            .map(|&(g, e)| (e, gang(g)))
+            .collect();
         for e in 0..self.employees.len() as u32 {
             let ok = match corrupt.get(&e) {
+                None if victims.contains_key(&e) => put(
+                    "employee",
+                    &Emp(e),
+                    true,
+                    Some("credential_misuse"),
+                    victims.get(&e).map(|g| g as &dyn fmt::Display),
+                ),
+                None if sellers_staff.contains_key(&e) => put(
+                    "employee",
+                    &Emp(e),
+                    true,
+                    Some("data_selling"),
+                    sellers_staff.get(&e).map(|g| g as &dyn fmt::Display),
+                ),
                 Some(&g) => put(
                     "employee",
                     &Emp(e),
@@ -943,18 +1022,33 @@ impl Sim<'_> {
             }
         }
         for s in 0..=self.cfg.sellers.max(1) {
-            if !put("seller", &Seller(s), false, None, None) {
+            let ok = match sellers.get(&s) {
+                Some(g) => put(
+                    "seller",
+                    &Seller(s),
+                    true,
+                    Some("data_selling"),
+                    Some(g as &dyn fmt::Display),
+                ),
+                None => put("seller", &Seller(s), false, None, None),
+            };
+            if !ok {
                 return n;
             }
         }
         for &(id, phishing) in &self.truth.reports {
             let ok = if phishing {
+                // A campaign's group, or a group of its own for a one-off text.
+                let group = match self.phish.campaign_of.get(&id) {
+                    Some(k) => format!("campaign-{k}"),
+                    None => format!("oneoff-rep-{id:07}"),
+                };
                 put(
                     "report",
                     &format_args!("rep-{id:07}"),
                     true,
                     Some("phishing"),
-                    None,
+                    Some(&group),
                 )
             } else {
                 put("report", &format_args!("rep-{id:07}"), false, None, None)
