@@ -53,10 +53,9 @@ pub fn run(out: &Path, seed: u64, customers: u32, days: u32, w: &mut dyn Write) 
 
     let cfg = clawback_synth::Config {
         seed,
-        customers,
-        days,
         ..clawback_synth::Config::default()
     }
+    .sized(customers, days)
     .with_schemes();
     writeln!(
         w,
@@ -175,7 +174,7 @@ pub fn run(out: &Path, seed: u64, customers: u32, days: u32, w: &mut dyn Write) 
     )?;
     writeln!(
         w,
-        "  bribed insiders        {} named by an alert, of {}",
+        "  insiders and stolen employee logins  {} named by an alert, of {}",
         c.insiders_alerted, c.insiders
     )?;
     writeln!(

@@ -196,10 +196,9 @@ fn run(cli: Cli) -> Result<()> {
                 .with_context(|| format!("cannot create {}", out.display()))?;
             let cfg = clawback_synth::Config {
                 seed,
-                customers,
-                days,
                 ..clawback_synth::Config::default()
             }
+            .sized(customers, days)
             .with_schemes();
             let (events, labels) = demo::simulate(&cfg, &out)?;
             writeln!(

@@ -448,7 +448,7 @@ fn simulate_writes_a_labelled_world_that_replays_cleanly_and_the_demo_reports_wh
     let world = dir.path().join("world");
     run_ok(
         bin()
-            .args(["simulate", "--customers", "400", "--days", "20", "--out"])
+            .args(["simulate", "--customers", "2000", "--days", "15", "--out"])
             .arg(&world),
     );
     let labels = read_jsonl(&world.join("labels.jsonl"));
@@ -457,6 +457,31 @@ fn simulate_writes_a_labelled_world_that_replays_cleanly_and_the_demo_reports_wh
         .filter(|l| l["entity"] == "refund" && l["label"] == "fraud")
         .count();
     assert!(fraud_refunds > 0, "the world has refund-service fraud");
+    let kinds: HashSet<&str> = labels.iter().filter_map(|l| l["kind"].as_str()).collect();
+    for kind in [
+        "refund_service",
+        "insider_collusion",
+        "credential_misuse",
+        "data_selling",
+        "ban_evasion",
+        "phishing",
+        "intel_mentioned",
+    ] {
+        assert!(kinds.contains(kind), "no {kind} label in {kinds:?}");
+    }
+    // staff scale with customers: corrupt employees must have honest peers to stand out from
+    let employees = |verdict: &str| {
+        labels
+            .iter()
+            .filter(|l| l["entity"] == "employee" && l["label"] == verdict)
+            .count()
+    };
+    assert!(
+        employees("legit") > 2 * employees("fraud"),
+        "{} honest, {} corrupt",
+        employees("legit"),
+        employees("fraud")
+    );
     let out = dir.path().join("out");
     run_ok(
         bin()

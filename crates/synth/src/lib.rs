@@ -170,6 +170,21 @@ impl Default for Config {
 }
 
 impl Config {
+    /// A world of `customers` over `days`, with staff and sellers in the default
+    /// proportions (one employee per 50 customers, one seller per 40). Setting `customers`
+    /// alone keeps 40 employees, and at 20,000 customers the schemes' corrupt employees
+    /// would then be every employee there is.
+    #[must_use]
+    pub fn sized(self, customers: u32, days: u32) -> Self {
+        Self {
+            customers,
+            days,
+            employees: (customers / 50).max(1),
+            sellers: (customers / 40).max(1),
+            ..self
+        }
+    }
+
     /// The same world with the fraud schemes switched on at their default strength, so a
     /// labelled run has fraud to find without drowning the honest traffic. Per 2,000
     /// customers (at least one of each): three refund-service gangs, two of which (at
@@ -328,11 +343,9 @@ pub fn config_for_events(seed: u64, target_events: u64) -> Config {
     let per_customer = EVENTS_PER_CUSTOMER * f64::from(base.days) / 30.0;
     let customers =
         ((target_events as f64 / per_customer).round() as u64).clamp(1, u64::from(u32::MAX)) as u32;
+    let days = base.days;
     Config {
         seed,
-        customers,
-        employees: (customers / 50).max(1),
-        sellers: (customers / 40).max(1),
-        ..base
+        ..base.sized(customers, days)
     }
 }
