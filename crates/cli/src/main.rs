@@ -9,6 +9,7 @@ mod intake;
 mod lines;
 mod progress;
 mod replay;
+mod scenario;
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
@@ -64,14 +65,20 @@ enum Command {
     /// The labels are ground truth for `evaluate.py` and for training; never replay them
     /// into a run being judged.
     Simulate {
-        #[arg(long, value_name = "DIR")]
-        out: PathBuf,
+        #[arg(long, value_name = "DIR", required_unless_present = "print_scenario")]
+        out: Option<PathBuf>,
         #[arg(long, default_value_t = 7)]
         seed: u64,
         #[arg(long, default_value_t = 20_000)]
         customers: u32,
         #[arg(long, default_value_t = 90)]
         days: u32,
+        /// A TOML file overriding any count or rate of the world (see docs/simulator.md).
+        #[arg(long, value_name = "FILE")]
+        scenario: Option<PathBuf>,
+        /// Print the world's every count and rate as a scenario file, and stop.
+        #[arg(long)]
+        print_scenario: bool,
     },
     /// Write a synthetic contract-valid event stream of honest traffic (for benchmarks and
     /// tests).
@@ -191,15 +198,20 @@ fn run(cli: Cli) -> Result<()> {
             seed,
             customers,
             days,
+            scenario,
+            print_scenario,
         } => {
+            let cfg = scenario::load(scenario.as_deref(), seed, customers, days)?;
+            if print_scenario {
+                let text = toml::to_string(&cfg).context("encoding the scenario")?;
+                write!(std::io::stdout().lock(), "{text}").context("writing to standard output")?;
+                return Ok(());
+            }
+            let Some(out) = out else {
+                bail!("give --out DIR (where to write events.jsonl and labels.jsonl)")
+            };
             std::fs::create_dir_all(&out)
                 .with_context(|| format!("cannot create {}", out.display()))?;
-            let cfg = clawback_synth::Config {
-                seed,
-                ..clawback_synth::Config::default()
-            }
-            .sized(customers, days)
-            .with_schemes();
             let (events, labels) = demo::simulate(&cfg, &out)?;
             writeln!(
                 std::io::stderr().lock(),

@@ -97,6 +97,7 @@
 
 mod clock;
 mod json;
+mod rates;
 mod rng;
 mod sim;
 mod world;
@@ -104,11 +105,24 @@ mod world;
 #[cfg(test)]
 mod tests;
 
+pub use rates::Rates;
+
 /// Parameters of a synthetic stream.
 ///
 /// Everything that shapes the output is here, so a config (and its seed) is enough to
-/// reproduce a benchmark input or a failing test exactly.
-#[derive(Debug, Clone)]
+/// reproduce a benchmark input or a failing test exactly. A scenario file can describe
+/// one: the config (de)serializes with serde, every field optional (absent fields take
+/// their defaults) and unknown fields rejected, e.g. in TOML
+///
+/// ```toml
+/// seed = 3
+/// customers = 5000
+/// refund_gangs = 8
+/// [rates]
+/// return_share = 0.15
+/// ```
+#[derive(Debug, Clone, PartialEq, serde::Deserialize, serde::Serialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Config {
     /// Seeds the one PCG stream all choices come from.
     pub seed: u64,
@@ -148,6 +162,9 @@ pub struct Config {
     /// honest support agent's stolen credentials and use them off shift, from their own
     /// devices, to approve their fraudulent refunds. 0, the default, plants none.
     pub stolen_credentials: u32,
+    /// Behavioural rates and sizes (return share, gang sizes, ban-return share, phishing
+    /// spike, …); the defaults are the world this generator always produced.
+    pub rates: Rates,
 }
 
 impl Default for Config {
@@ -165,6 +182,7 @@ impl Default for Config {
             phishing_campaigns: 0,
             data_selling: 0,
             stolen_credentials: 0,
+            rates: Rates::default(),
         }
     }
 }

@@ -20,6 +20,7 @@
 use crate::Config;
 use crate::clock::{DAY, HOUR, MIN, date_text};
 use crate::json::Line;
+use crate::rates::NOMINAL_RETURN_SHARE;
 use crate::rng::R;
 use crate::world::{
     self, APPAREL_REASON_WEIGHTS, Address, CARRIERS, CATEGORIES, COUNTRIES, COUNTRY_WEIGHTS,
@@ -41,8 +42,6 @@ mod phishing;
 /// The retailer's own storefront, for reviews of first-party items (reviews need a seller).
 const RETAIL_SELLER: &str = "sel-0000";
 const CATALOGUE_SIZE: usize = 1_500;
-/// Share of lines emitted late (but no later than `disorder_secs`).
-const DISORDER_SHARE: f64 = 0.02;
 /// Refunded orders kept (a sample spanning about ten days) for intel posts that show
 /// "proof" of refunds.
 const RECENT_REFUNDS: usize = 256;
@@ -475,8 +474,9 @@ impl<'c> Sim<'c> {
     }
 
     fn new_customer(&mut self, i: usize) -> Customer {
+        let household_share = self.cfg.rates.household_share;
         let r = &mut self.r;
-        let household = if i > 0 && r.chance(0.06) {
+        let household = if i > 0 && r.chance(household_share) {
             self.customers.get(r.below(i))
         } else {
             None
@@ -635,7 +635,7 @@ impl<'c> Sim<'c> {
             self.bucket.sort_by_key(|e| e.1);
             if disorder > 0 {
                 for e in &mut self.bucket {
-                    if self.r.chance(DISORDER_SHARE) {
+                    if self.r.chance(self.cfg.rates.disorder_share) {
                         e.0 = e.1 + self.r.range(1, disorder);
                     }
                 }
@@ -1323,10 +1323,13 @@ impl<'c> Sim<'c> {
             j.int("weight_grams", i64::from(o.grams));
         }
         if self.r.chance(0.85) {
-            j.bool("proof_photo", self.r.chance(0.9));
+            j.bool(
+                "proof_photo",
+                self.r.chance(self.cfg.rates.proof_photo_share),
+            );
         }
-        match self.r.weighted(&[80, 15, 5]) {
-            0 => j.bool("gps_match", self.r.chance(0.97)),
+        match self.r.weighted(&self.cfg.rates.gps_field_weights) {
+            0 => j.bool("gps_match", self.r.chance(self.cfg.rates.gps_match_share)),
             1 => {}
             _ => j.null("gps_match"),
         }
@@ -1347,20 +1350,22 @@ impl<'c> Sim<'c> {
             .items
             .iter()
             .map(|it| CATEGORIES[self.catalogue[it.prod as usize].cat as usize].return_rate)
-            .fold(0.0, f64::max);
+            .fold(0.0, f64::max)
+            * (self.cfg.rates.return_share / NOMINAL_RETURN_SHARE);
+        let not_received = self.cfg.rates.not_received_share;
         let u = self.r.f64();
-        if u < 0.01 {
+        if u < not_received {
             let t = ts + self.r.range(DAY, 4 * DAY);
             self.push(t, Kind::NotReceived(o.clone()));
-        } else if u < 0.01 + return_rate * 1.2 {
+        } else if u < not_received + return_rate * 1.2 {
             let t = ts + self.r.range(12 * HOUR, 14 * DAY);
             self.push(t, Kind::ReturnStart(o.clone()));
         }
-        if self.r.chance(0.005) {
+        if self.r.chance(self.cfg.rates.chargeback_share) {
             let t = ts + self.r.range(3 * DAY, 25 * DAY);
             self.push(t, Kind::Chargeback(o.clone()));
         }
-        if self.r.chance(0.12) {
+        if self.r.chance(self.cfg.rates.review_share) {
             let t = ts + self.r.range(DAY, 12 * DAY);
             self.push(t, Kind::Review(o));
         }
@@ -1669,7 +1674,7 @@ impl<'c> Sim<'c> {
         let carrier = *self.r.pick(cc.return_carriers);
         self.ids.parcel += 1;
         let tracking = tracking_number(carrier, self.ids.parcel, &mut self.r);
-        let never_scanned = self.r.chance(0.05);
+        let never_scanned = self.r.chance(self.cfg.rates.return_lost_share);
         let ret = Rc::new(Return {
             id,
             order: o,
@@ -1681,10 +1686,10 @@ impl<'c> Sim<'c> {
             tracking,
             amount,
             grams,
-            on_scan: self.r.chance(0.35),
+            on_scan: self.r.chance(self.cfg.rates.instant_refund_share),
             never_scanned,
             chase: never_scanned && self.r.chance(0.4),
-            lost_at_dock: self.r.chance(0.01),
+            lost_at_dock: self.r.chance(self.cfg.rates.return_lost_at_dock_share),
             warehouse: self.r.below(cc.warehouses.len()),
         });
 
@@ -1848,7 +1853,10 @@ impl<'c> Sim<'c> {
             j.end_obj();
         }
         j.end_arr();
-        j.bool("barcode_scanned", self.r.chance(0.95));
+        j.bool(
+            "barcode_scanned",
+            self.r.chance(self.cfg.rates.receipt_barcode_share),
+        );
         if self.r.chance(0.85) {
             j.int(
                 "weight_grams",
@@ -1999,7 +2007,10 @@ impl<'c> Sim<'c> {
         j.fmt("refund_id", format_args!("ref-{id:08}"));
         j.int("amount_minor", amount);
         j.str("currency", currency);
-        j.bool("override", approver.is_some() && self.r.chance(0.03));
+        j.bool(
+            "override",
+            approver.is_some() && self.r.chance(self.cfg.rates.refund_override_share),
+        );
         match approver {
             Some(a) => j.disp("employee_id", &Emp(a)),
             None => self.absent(&mut j, "employee_id"),
@@ -2048,7 +2059,7 @@ impl<'c> Sim<'c> {
             let Some(i) = self.some_customer() else {
                 continue;
             };
-            if warehouse || self.r.chance(0.55) {
+            if warehouse || self.r.chance(self.cfg.rates.lookup_ticket_share) {
                 self.ids.ticket += 1;
                 let ticket = self.ids.ticket;
                 let resource = if warehouse {
@@ -2131,7 +2142,7 @@ impl<'c> Sim<'c> {
         let cc = country(c.country);
         let lang = cc.lang;
         let first = names(lang).0[c.first as usize];
-        let phishing = self.r.chance(0.55);
+        let phishing = self.r.chance(self.cfg.rates.reported_phishing_share);
         if phishing && !self.phish.campaigns.is_empty() {
             // Every phishing text in circulation comes from one of the campaigns.
             let k = self.campaign_for(ts, i);

@@ -1253,3 +1253,190 @@ fn every_label_kind_is_present_with_the_schemes_on() {
         assert!(seen.insert(s(l, "id")));
     }
 }
+
+#[test]
+fn the_labelled_world_is_unchanged_by_default_rates() {
+    // Checksums recorded before the rates became configurable: default rates must keep
+    // the labelled output byte for byte.
+    let (e, l) = labelled(&Config::default().with_schemes());
+    assert_eq!(e.len(), 142_778);
+    assert_eq!(fnv1a(&e), (12_759_582_714_604_703_451, 34_348_621));
+    assert_eq!(l.len(), 3_980);
+    assert_eq!(fnv1a(&l), (12_880_417_155_120_327_954, 539_764));
+    let cfg = Config {
+        seed: 7,
+        ..Config::default()
+    }
+    .sized(600, 20)
+    .with_schemes();
+    let (e, l) = labelled(&cfg);
+    assert_eq!(e.len(), 25_044);
+    assert_eq!(fnv1a(&e), (7_337_521_229_029_807_666, 6_053_637));
+    assert_eq!(l.len(), 877);
+    assert_eq!(fnv1a(&l), (14_145_239_350_511_812_836, 117_820));
+}
+
+// ---------------------------------------------------------------------------------------
+// Configurable rates
+
+#[test]
+fn config_round_trips_through_serde() -> Res {
+    let mut cfg = Config {
+        seed: 3,
+        ..Config::default()
+    }
+    .sized(5_000, 60)
+    .with_schemes();
+    cfg.refund_gangs = 8;
+    cfg.rates.return_share = 0.15;
+    cfg.rates.gang_claim_weights = [1, 2, 3, 4, 5];
+    let json = serde_json::to_string(&cfg).map_err(|e| e.to_string())?;
+    let back: Config = serde_json::from_str(&json).map_err(|e| e.to_string())?;
+    if back != cfg {
+        return Err(format!("{back:?} != {cfg:?}"));
+    }
+    // Absent fields take their defaults; unknown ones are refused.
+    let partial: Config =
+        serde_json::from_str(r#"{"seed": 3, "days": 60, "rates": {"return_share": 0.15}}"#)
+            .map_err(|e| e.to_string())?;
+    let want = Config {
+        seed: 3,
+        days: 60,
+        rates: Rates {
+            return_share: 0.15,
+            ..Rates::default()
+        },
+        ..Config::default()
+    };
+    if partial != want {
+        return Err(format!("{partial:?} != {want:?}"));
+    }
+    for bad in [r#"{"sed": 3}"#, r#"{"rates": {"return_shar": 0.1}}"#] {
+        if serde_json::from_str::<Config>(bad).is_ok() {
+            return Err(format!("accepted {bad}"));
+        }
+    }
+    Ok(())
+}
+
+/// Share of placed orders that get a return request.
+fn return_rate(events: &[Value]) -> f64 {
+    let orders = events
+        .iter()
+        .filter(|e| s(e, "type") == "order_placed")
+        .count();
+    let returned: BTreeSet<&str> = events
+        .iter()
+        .filter(|e| s(e, "type") == "return_requested")
+        .map(|e| s(e, "order_id"))
+        .collect();
+    returned.len() as f64 / orders.max(1) as f64
+}
+
+fn parsed(v: &[String]) -> Vec<Value> {
+    v.iter()
+        .map(|x| serde_json::from_str::<Value>(x).unwrap_or(Value::Null))
+        .collect()
+}
+
+/// Fraud refunds and all refunds, from the labels.
+fn fraud_refunds(labels: &[Value]) -> (usize, usize) {
+    let refunds: Vec<&Value> = labels
+        .iter()
+        .filter(|l| s(l, "entity") == "refund")
+        .collect();
+    let fraud = refunds.iter().filter(|l| s(l, "label") == "fraud").count();
+    (fraud, refunds.len())
+}
+
+#[test]
+fn changing_a_rate_moves_the_world_the_expected_way() {
+    let base = Config {
+        seed: 11,
+        ..Config::default()
+    }
+    .sized(800, 20);
+    let plain = return_rate(&parsed(&lines(&base)));
+    let mut doubled = base.clone();
+    doubled.rates.return_share *= 2.0;
+    let more = return_rate(&parsed(&lines(&doubled)));
+    assert!(more > plain * 1.5, "return rate {plain} -> {more}");
+
+    let few = Config {
+        refund_gangs: 1,
+        ..base.clone().with_schemes()
+    };
+    let many = Config {
+        refund_gangs: 6,
+        ..few.clone()
+    };
+    let (f1, _) = fraud_refunds(&parsed(&labelled(&few).1));
+    let (f6, _) = fraud_refunds(&parsed(&labelled(&many).1));
+    // The clients are shared out among the gangs (each gang's size scales with
+    // customers / gangs), so more gangs add fraud only through more operators and insiders.
+    assert!(f6 > f1, "fraud refunds {f1} -> {f6}");
+
+    let mut bigger = few.clone();
+    bigger.rates.gang_clients_min = 80;
+    bigger.rates.gang_clients_max = 120;
+    let (fb, _) = fraud_refunds(&parsed(&labelled(&bigger).1));
+    assert!(fb > f1 * 2, "fraud refunds with bigger gangs {f1} -> {fb}");
+}
+
+#[test]
+#[allow(clippy::print_stderr)]
+fn basic_rates_of_the_default_labelled_world() {
+    let (events, labels) = labelled_run();
+    // Return rate of orders.
+    let rr = return_rate(events);
+    // Fraud share of refunds.
+    let (fraud, refunds) = fraud_refunds(labels);
+    let fraud_share = fraud as f64 / refunds.max(1) as f64;
+    // A bribed insider's share of illicit acts among their own approvals.
+    let bad: BTreeSet<&str> = labels
+        .iter()
+        .filter(|l| s(l, "entity") == "refund" && s(l, "label") == "fraud")
+        .map(|l| s(l, "id"))
+        .collect();
+    let insiders: BTreeSet<&str> = labels
+        .iter()
+        .filter(|l| s(l, "entity") == "employee" && s(l, "kind") == "insider_collusion")
+        .map(|l| s(l, "id"))
+        .collect();
+    let mut approvals: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+    for e in events.iter().filter(|e| {
+        s(e, "type") == "employee_action"
+            && s(e, "action") == "approve_refund"
+            && insiders.contains(s(e, "employee_id"))
+    }) {
+        let a = approvals.entry(s(e, "employee_id")).or_default();
+        a.1 += 1;
+        if bad.contains(s(e, "refund_id")) {
+            a.0 += 1;
+        }
+    }
+    let (ill, all) = approvals
+        .values()
+        .fold((0, 0), |(x, y), &(a, b)| (x + a, y + b));
+    let insider_share = ill as f64 / all.max(1) as f64;
+    eprintln!(
+        "return rate {rr:.4}, fraud share of refunds {fraud_share:.4} ({fraud}/{refunds}), \
+         insider illicit share {insider_share:.4} ({ill}/{all}) per insider {approvals:?}"
+    );
+    // Measured at the time of writing: 0.0869, 0.1250 (148 / 1,184) and 0.64 (21 / 33,
+    // two bribed agents with 10 / 16 and 11 / 17).
+    assert!((0.06..0.12).contains(&rr), "return rate {rr}");
+    assert!(
+        (0.05..0.25).contains(&fraud_share),
+        "fraud share {fraud_share}"
+    );
+    assert!(all >= 10, "bribed insiders approved only {all} refunds");
+    assert!(
+        (0.4..0.9).contains(&insider_share),
+        "insider share {insider_share}"
+    );
+    for (e, &(a, b)) in &approvals {
+        let x = a as f64 / b as f64;
+        assert!((0.25..0.95).contains(&x), "{e}: {a} / {b}");
+    }
+}

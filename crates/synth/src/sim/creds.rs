@@ -65,7 +65,7 @@ impl Sim<'_> {
         if t < after {
             t += DAY;
         }
-        for _ in 0..1 + self.r.weighted(&[40, 35, 25]) {
+        for _ in 0..1 + self.r.weighted(&self.cfg.rates.credential_failure_weights) {
             self.stolen_login_event(t, e, false, device, &ip);
             t += self.r.range(15, 120);
         }
@@ -80,7 +80,7 @@ impl Sim<'_> {
             self.emit(j);
             t += self.r.range(MIN, 5 * MIN);
         }
-        let overridden = self.r.chance(0.5);
+        let overridden = self.r.chance(self.cfg.rates.credential_override_share);
         if overridden {
             let mut j = self.ev(t, "employee_action");
             j.disp("employee_id", &Emp(e));

@@ -61,7 +61,7 @@ impl Sim<'_> {
             let Some(seller) = seller else { continue };
             used.insert(seller);
             let mut employees = Vec::with_capacity(2);
-            for _ in 0..1 + usize::from(self.r.chance(0.5)) {
+            for _ in 0..1 + usize::from(self.r.chance(self.cfg.rates.datasell_second_agent_share)) {
                 if let Some(e) = self.pick_employee(false, taken) {
                     employees.push(e);
                 }
@@ -69,7 +69,13 @@ impl Sim<'_> {
             if employees.is_empty() {
                 continue;
             }
-            let buyers = ((self.r.range(18, 30) as f64 * scale).round() as usize).max(3);
+            let buyers = ((self.r.range(
+                i64::from(self.cfg.rates.datasell_buyers_min),
+                i64::from(self.cfg.rates.datasell_buyers_max),
+            ) as f64
+                * scale)
+                .round() as usize)
+                .max(3);
             for _ in 0..buyers {
                 let i = self.r.below(n) as u32;
                 let t = self.start + self.r.range(0, span * 3 / 5);
@@ -234,7 +240,11 @@ impl Sim<'_> {
         if pending == 0 {
             return;
         }
-        let take = pending.min(2 + self.r.below(5));
+        let (lo, hi) = (
+            self.cfg.rates.datasell_lookups_min.max(1) as usize,
+            self.cfg.rates.datasell_lookups_max as usize,
+        );
+        let take = pending.min(lo + self.r.below((hi + 1).saturating_sub(lo)));
         let batch: Vec<(u32, u64)> = self.ds.rings[ri].targets.drain(..take).collect();
         let mut t = ts;
         let mut k = 0;

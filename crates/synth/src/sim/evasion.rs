@@ -124,7 +124,7 @@ impl Sim<'_> {
                 .is_some_and(|c| c.created && !c.closed)
         };
         let mut pick = None;
-        if !self.truth.clients.is_empty() && self.r.chance(0.5) {
+        if !self.truth.clients.is_empty() && self.r.chance(self.cfg.rates.ban_gang_client_share) {
             for _ in 0..8 {
                 let k = self.r.below(self.truth.clients.len());
                 if let Some(&i) = self.truth.clients.keys().nth(k)
@@ -146,11 +146,11 @@ impl Sim<'_> {
         }
         let Some(i) = pick else { return };
         self.close(ts, i, true);
-        if self.r.chance(0.65) {
+        if self.r.chance(self.cfg.rates.ban_return_share) {
             let t = ts + self.r.range(2 * DAY, 9 * DAY);
             self.push(t, Kind::Evade(i));
         }
-        if self.r.chance(0.35) {
+        if self.r.chance(self.cfg.rates.ban_housemate_share) {
             let t = ts + self.r.range(DAY, 12 * DAY);
             self.push(t, Kind::Housemate(i));
         }
@@ -160,13 +160,22 @@ impl Sim<'_> {
     pub(super) fn evade(&mut self, ts: i64, orig: u32) {
         let o = &self.customers[orig as usize];
         let has_phone = o.phone.is_some();
+        let cfg: &Config = self.cfg;
+        let rates = &cfg.rates;
         let mut mask = 0u8;
         for (bit, p) in [
-            (SAME_EMAIL, 0.45),
-            (SAME_PHONE, if has_phone { 0.35 } else { 0.0 }),
-            (SAME_DEVICE, 0.4),
-            (SAME_CARD, 0.4),
-            (SAME_ADDRESS, 0.45),
+            (SAME_EMAIL, rates.evasion_same_email),
+            (
+                SAME_PHONE,
+                if has_phone {
+                    rates.evasion_same_phone
+                } else {
+                    0.0
+                },
+            ),
+            (SAME_DEVICE, rates.evasion_same_device),
+            (SAME_CARD, rates.evasion_same_card),
+            (SAME_ADDRESS, rates.evasion_same_address),
         ] {
             if self.r.chance(p) {
                 mask |= bit;

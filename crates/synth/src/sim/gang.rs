@@ -104,7 +104,15 @@ impl Sim<'_> {
         let mut bribed: BTreeSet<u32> = BTreeSet::new();
         for k in 0..gangs {
             let g = (k + 1) as u16;
-            let operators = self.r.range(2, 4) as usize;
+            let cfg: &Config = self.cfg;
+            let rates = &cfg.rates;
+            let operators = self
+                .r
+                .range(
+                    i64::from(rates.gang_operators_min),
+                    i64::from(rates.gang_operators_max),
+                )
+                .max(1) as usize;
             let devices: Vec<u64> = (0..=operators).map(|_| self.r.u64()).collect();
             let mut ips = Vec::with_capacity(operators + 1);
             for _ in 0..=operators {
@@ -127,8 +135,8 @@ impl Sim<'_> {
                 write_phone(&mut s, 0, num, 0);
                 phones.push(s);
             }
-            let has_agent = self.r.chance(0.7);
-            let has_clerk = !has_agent || self.r.chance(0.5);
+            let has_agent = self.r.chance(rates.gang_bribed_agent_share);
+            let has_clerk = !has_agent || self.r.chance(rates.gang_bribed_clerk_share);
             let agent = if has_agent {
                 self.pick_employee(false, &mut bribed)
             } else {
@@ -139,8 +147,13 @@ impl Sim<'_> {
             } else {
                 None
             };
-            let clients =
-                ((self.r.range(20, 60) as f64 * scale).round() as usize).clamp(1, (n / 8).max(1));
+            let clients = ((self.r.range(
+                i64::from(rates.gang_clients_min),
+                i64::from(rates.gang_clients_max),
+            ) as f64
+                * scale)
+                .round() as usize)
+                .clamp(1, (n / 8).max(1));
             for _ in 0..clients {
                 let mut pick = None;
                 for _ in 0..20 {
@@ -361,12 +374,13 @@ impl Sim<'_> {
             let gang = &self.gangs[gi];
             (gang.agent, gang.clerk, gang.operators)
         };
+        let w = self.cfg.rates.gang_claim_weights;
         let variant = self.r.weighted(&[
-            34,
-            20,
-            20,
-            if clerk.is_some() { 18 } else { 0 },
-            if agent.is_some() { 18 } else { 0 },
+            w[0],
+            w[1],
+            w[2],
+            if clerk.is_some() { w[3] } else { 0 },
+            if agent.is_some() { w[4] } else { 0 },
         ]) as u8;
         let mut t = ts + self.r.range(DAY, 4 * DAY);
         if let (4, Some(a)) = (variant, agent) {
@@ -560,7 +574,10 @@ impl Sim<'_> {
             j.end_obj();
         }
         j.end_arr();
-        j.bool("barcode_scanned", !insider && self.r.chance(0.95));
+        j.bool(
+            "barcode_scanned",
+            !insider && self.r.chance(self.cfg.rates.receipt_barcode_share),
+        );
         if !insider || self.r.chance(0.4) {
             j.int(
                 "weight_grams",

@@ -74,7 +74,11 @@ impl Sim<'_> {
         // The sales event (Black Friday in the default November period): three or four
         // days about four fifths into the period.
         let sale_start = self.start + (days * 4 / 5).min(days - 1).max(0) * DAY;
-        let sale_end = (sale_start + self.r.range(3, 4) * DAY).min(self.end);
+        let sale_days = self.r.range(
+            i64::from(self.cfg.rates.sale_days_min),
+            i64::from(self.cfg.rates.sale_days_max),
+        );
+        let sale_end = (sale_start + sale_days * DAY).min(self.end);
         self.phish.sale = (sale_start, sale_end);
         let scale = f64::from(self.cfg.customers) / 2_000.0;
         let punycode_at = self.r.below(n);
@@ -168,7 +172,10 @@ impl Sim<'_> {
                 channels,
                 langs,
                 base: self.r.range(6, 16) as f64 / 10.0 * scale,
-                spike: self.r.range(5, 16) as f64,
+                spike: self.r.range(
+                    i64::from(self.cfg.rates.phishing_spike_min),
+                    i64::from(self.cfg.rates.phishing_spike_max),
+                ) as f64,
                 from,
             });
             let t = from + self.r.range(0, 6 * HOUR);
