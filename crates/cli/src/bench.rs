@@ -142,3 +142,50 @@ pub fn run(path: &Path, rounds: u32, scratch: &Path) -> Result<BenchReport> {
         peak_rss_bytes: crate::progress::peak_rss_bytes(),
     })
 }
+
+/// Results of a simulator benchmark.
+#[derive(Debug, Serialize)]
+pub struct SimulateReport {
+    pub customers: u32,
+    pub days: u32,
+    pub events: u64,
+    pub labels: u64,
+    pub bytes: u64,
+    pub rounds: u32,
+    /// Best round: events (plus labels) written per second, to files in `scratch`.
+    pub events_per_second: f64,
+    pub seconds: Vec<f64>,
+    pub peak_rss_bytes: Option<u64>,
+}
+
+/// Times `rounds` simulations of the default world at the given size, written to `scratch`.
+pub fn simulate(customers: u32, days: u32, rounds: u32, scratch: &Path) -> Result<SimulateReport> {
+    std::fs::create_dir_all(scratch).with_context(|| format!("creating {}", scratch.display()))?;
+    let cfg = clawback_synth::Config::default()
+        .sized(customers, days)
+        .with_schemes();
+    let mut seconds = Vec::new();
+    let (mut events, mut labels) = (0, 0);
+    for _ in 0..rounds.max(1) {
+        let started = Instant::now();
+        (events, labels) = crate::demo::simulate(&cfg, scratch)?;
+        seconds.push(started.elapsed().as_secs_f64());
+    }
+    let bytes = ["events.jsonl", "labels.jsonl"]
+        .iter()
+        .filter_map(|f| std::fs::metadata(scratch.join(f)).ok())
+        .map(|m| m.len())
+        .sum();
+    let best = seconds.iter().copied().fold(f64::INFINITY, f64::min);
+    Ok(SimulateReport {
+        customers,
+        days,
+        events,
+        labels,
+        bytes,
+        rounds: rounds.max(1),
+        events_per_second: ((events + labels) as f64 / best).round(),
+        seconds,
+        peak_rss_bytes: crate::progress::peak_rss_bytes(),
+    })
+}

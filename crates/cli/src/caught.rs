@@ -31,6 +31,11 @@ pub struct Caught {
     /// Employees labelled as insiders, and how many of them an alert named.
     pub insiders: u64,
     pub insiders_alerted: u64,
+    /// Phishing reports (labelled) and how many the decisions called phishing; campaigns
+    /// by label group.
+    pub phishing_reports: u64,
+    pub phishing_caught: u64,
+    pub campaigns: u64,
 }
 
 fn lines(path: &Path) -> Result<impl Iterator<Item = std::io::Result<String>>> {
@@ -44,6 +49,8 @@ pub fn measure(events: &Path, labels: &Path, out: &Path) -> Result<Caught> {
     let mut fraud_refund = FxHashMap::default();
     let mut ring_groups = FxHashSet::default();
     let mut insiders = FxHashSet::default();
+    let mut phishing = FxHashSet::default();
+    let mut campaigns: FxHashMap<clawback_events::Id, u64> = FxHashMap::default();
     let mut c = Caught::default();
     for line in lines(labels)? {
         let line = line.with_context(|| format!("reading {}", labels.display()))?;
@@ -62,6 +69,12 @@ pub fn measure(events: &Path, labels: &Path, out: &Path) -> Result<Caught> {
                     ring_groups.insert(g);
                 }
             }
+            LabelEntity::Report if fraud => {
+                if let Some(g) = l.group {
+                    *campaigns.entry(g).or_default() += 1;
+                }
+                phishing.insert(l.id);
+            }
             LabelEntity::Employee
                 if fraud
                     && matches!(
@@ -75,6 +88,9 @@ pub fn measure(events: &Path, labels: &Path, out: &Path) -> Result<Caught> {
         }
     }
     c.rings = ring_groups.len() as u64;
+    c.phishing_reports = phishing.len() as u64;
+    // A campaign is a group of at least two reports; a lone message is not one.
+    c.campaigns = campaigns.values().filter(|&&n| n >= 2).count() as u64;
     c.insiders = insiders.len() as u64;
 
     let mut amount = FxHashMap::default();
@@ -95,6 +111,9 @@ pub fn measure(events: &Path, labels: &Path, out: &Path) -> Result<Caught> {
 
     for line in lines(&out.join("decisions.jsonl"))? {
         let d: Decision = serde_json::from_str(&line?).context("reading decisions.jsonl")?;
+        if d.point == Point::Report && d.decision == Outcome::Phishing && phishing.contains(&d.id) {
+            c.phishing_caught += 1;
+        }
         if d.point != Point::Refund {
             continue;
         }

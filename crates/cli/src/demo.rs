@@ -179,6 +179,11 @@ pub fn run(out: &Path, seed: u64, customers: u32, days: u32, w: &mut dyn Write) 
     )?;
     writeln!(
         w,
+        "  phishing reports       {} of {} called phishing ({} campaigns; campaign clustering arrives with the phishing issue)",
+        c.phishing_caught, c.phishing_reports, c.campaigns
+    )?;
+    writeln!(
+        w,
         "\noutputs: {}/{{decisions,alerts,quarantine}}.jsonl and summary.json; quarantine of the ingest: {}",
         out.display(),
         report.quarantine

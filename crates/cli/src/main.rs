@@ -112,6 +112,12 @@ enum Command {
         /// Scratch directory for the generated file and replay outputs.
         #[arg(long, value_name = "DIR", default_value = "target/clawback-bench")]
         scratch: PathBuf,
+        /// Measure the simulator instead: write a labelled world of this many customers
+        /// (over --days) `rounds` times.
+        #[arg(long, value_name = "CUSTOMERS")]
+        simulate: Option<u32>,
+        #[arg(long, default_value_t = 90)]
+        days: u32,
     },
 }
 
@@ -255,7 +261,13 @@ fn run(cli: Cli) -> Result<()> {
             generate,
             rounds,
             scratch,
+            simulate,
+            days,
         } => {
+            if let Some(customers) = simulate {
+                let report = bench::simulate(customers, days, rounds, &scratch.join("simulate"))?;
+                return print_json(&report);
+            }
             let file = match events {
                 Some(f) => f,
                 None => {
