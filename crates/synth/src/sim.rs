@@ -580,6 +580,37 @@ impl<'c> Sim<'c> {
         j
     }
 
+    /// A new order id, the outbound carrier and its tracking number. Every order path
+    /// (honest, gang, data-selling ring) draws them the same way and in the same order.
+    fn new_order_ids(&mut self, cc: &Country) -> (String, usize, String) {
+        self.ids.order += 1;
+        let mut id = String::with_capacity(19);
+        let _ = write!(
+            id,
+            "11{}-{:07}-{:07}",
+            1 + self.r.below(4),
+            self.r.below(10_000_000),
+            world::permute((self.ids.order + self.order_key) % 10_000_000, 10_000_000)
+        );
+        let carrier = *self.r.pick(cc.carriers);
+        self.ids.parcel += 1;
+        let tracking = tracking_number(carrier, self.ids.parcel, &mut self.r);
+        (id, carrier, tracking)
+    }
+
+    /// Writes an order's shipping address (the customer's own), a card of theirs, the
+    /// device and IP; returns the destination postal code.
+    fn ship_home_and_pay(&mut self, j: &mut Line, i: u32, dev: u64, ip: &str) -> String {
+        let cust = &self.customers[i as usize];
+        write_address(j, "shipping_address", &cust.addr, cust.addr_style, false);
+        let dest_postal = cust.addr.postal.clone();
+        let fp = *self.r.pick(&cust.cards);
+        j.disp("payment_fingerprint", &Card(fp));
+        j.disp("device_id", &Dev(dev));
+        j.str("ip", ip);
+        dest_postal
+    }
+
     fn emit(&mut self, j: Line) {
         let ts = j.at;
         let s = j.finish();
@@ -1107,18 +1138,7 @@ impl<'c> Sim<'c> {
             });
         }
         let amount = items.iter().map(|it| it.unit * i64::from(it.qty)).sum();
-        self.ids.order += 1;
-        let mut id = String::with_capacity(19);
-        let _ = write!(
-            id,
-            "11{}-{:07}-{:07}",
-            1 + self.r.below(4),
-            self.r.below(10_000_000),
-            world::permute((self.ids.order + self.order_key) % 10_000_000, 10_000_000)
-        );
-        let carrier = *self.r.pick(cc.carriers);
-        self.ids.parcel += 1;
-        let tracking = tracking_number(carrier, self.ids.parcel, &mut self.r);
+        let (id, carrier, tracking) = self.new_order_ids(cc);
         let gift = self
             .r
             .chance(0.07)

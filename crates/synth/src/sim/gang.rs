@@ -301,18 +301,7 @@ impl Sim<'_> {
             return;
         }
         let amount = items.iter().map(|it| it.unit * i64::from(it.qty)).sum();
-        self.ids.order += 1;
-        let mut id = String::with_capacity(19);
-        let _ = write!(
-            id,
-            "11{}-{:07}-{:07}",
-            1 + self.r.below(4),
-            self.r.below(10_000_000),
-            world::permute((self.ids.order + self.order_key) % 10_000_000, 10_000_000)
-        );
-        let carrier = *self.r.pick(cc.carriers);
-        self.ids.parcel += 1;
-        let tracking = tracking_number(carrier, self.ids.parcel, &mut self.r);
+        let (id, carrier, tracking) = self.new_order_ids(cc);
 
         let mut j = self.ev(ts, "order_placed");
         j.str("order_id", &id);
@@ -334,19 +323,7 @@ impl Sim<'_> {
         j.end_arr();
         j.int("amount_minor", amount);
         j.str("currency", cc.currency);
-        let cust = &self.customers[i as usize];
-        write_address(
-            &mut j,
-            "shipping_address",
-            &cust.addr,
-            cust.addr_style,
-            false,
-        );
-        let dest_postal = cust.addr.postal.clone();
-        let fp = *self.r.pick(&cust.cards);
-        j.disp("payment_fingerprint", &Card(fp));
-        j.disp("device_id", &Dev(dev));
-        j.str("ip", &ip);
+        let dest_postal = self.ship_home_and_pay(&mut j, i, dev, &ip);
         self.emit(j);
 
         let o = Rc::new(Order {
