@@ -108,10 +108,12 @@ pub fn run(path: &Path, rounds: u32, scratch: &Path) -> Result<BenchReport> {
             };
             let summary = replay::replay_into(
                 &Source::Events(path.to_path_buf()),
+                &mut clawback_engine::Engine::baseline(),
                 clawback_engine::DEFAULT_SLACK_MS,
                 parsers,
                 &mut sinks,
                 &mut q,
+                &mut |_| Ok(()),
             )?;
             times.push(summary.seconds);
             entities = Some(summary.entities);

@@ -95,6 +95,7 @@ pub fn run(out: &Path, seed: u64, customers: u32, days: u32, w: &mut dyn Write) 
         out,
         clawback_engine::DEFAULT_SLACK_MS,
         replay::default_parse_threads(),
+        &crate::setup::EngineSetup::default(),
     )?;
     writeln!(
         w,

@@ -35,6 +35,22 @@ pub fn bar(total_bytes: Option<u64>, what: &str) -> ProgressBar {
     pb
 }
 
+/// A bar counting rounds (boosting rounds, benchmark iterations), hidden unless stderr is
+/// a terminal.
+pub fn rounds_bar(total: u64, what: &str) -> ProgressBar {
+    let target = if std::io::stderr().is_terminal() {
+        ProgressDrawTarget::stderr()
+    } else {
+        ProgressDrawTarget::hidden()
+    };
+    let pb = ProgressBar::with_draw_target(Some(total), target);
+    if let Ok(style) = ProgressStyle::with_template("{msg:>10} [{bar:40}] {pos}/{len} eta {eta}") {
+        pb.set_style(style.progress_chars("=> "));
+    }
+    pb.set_message(what.to_string());
+    pb
+}
+
 /// Peak resident memory of this process (Linux `VmHWM`), for summaries and benchmarks.
 pub fn peak_rss_bytes() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;

@@ -3,10 +3,12 @@
 use crate::intake::{Intake, Parsed, classify};
 use crate::lines::{Line, Lines};
 use crate::progress;
+use crate::setup::EngineSetup;
 use anyhow::{Context, Result};
-use clawback_engine::{Engine, FactSizes, Sequencer};
+use clawback_engine::{Engine, FactSizes, Outputs, Sequencer};
 use clawback_events::CONTRACT_VERSION;
 use clawback_events::output::{Alert, Decision, JsonlWriter};
+use clawback_rules::{Action, Mode};
 use clawback_store::LogReader;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -62,6 +64,20 @@ pub struct Summary {
     pub seconds: f64,
     pub events_per_second: f64,
     pub peak_rss_bytes: Option<u64>,
+    /// The refund model in use, when one was given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    /// Per analyst rule: how often it fired and how often it changed the decision.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub rules: BTreeMap<String, RuleTally>,
+}
+
+/// How one analyst rule behaved in a run.
+#[derive(Debug, Default, Serialize)]
+pub struct RuleTally {
+    pub mode: &'static str,
+    pub fired: u64,
+    pub applied: u64,
 }
 
 /// Output sinks of a replay.
@@ -308,16 +324,21 @@ fn read_input(input: Input, sink: RawSink, pools: &Pools) {
     }
 }
 
-/// Replays `source` through a fresh engine into `sinks`; rejected lines go to `quarantine`.
+/// Sees every event's outputs before they are written (training export, rule tallies).
+pub type Tap<'t> = &'t mut dyn FnMut(&Outputs) -> Result<()>;
+
+/// Replays `source` through `engine` (fresh, or configured by the caller) into `sinks`;
+/// rejected lines go to `quarantine`.
 pub fn replay_into(
     source: &Source,
+    engine: &mut Engine,
     slack_ms: i64,
     parse_threads: usize,
     sinks: &mut Sinks<'_>,
     quarantine: &mut dyn Write,
+    tap: Tap<'_>,
 ) -> Result<Summary> {
     let started = Instant::now();
-    let mut engine = Engine::baseline();
     let mut seq = Sequencer::new(slack_ms);
     let mut tally = Tally {
         by_outcome: BTreeMap::new(),
@@ -408,6 +429,7 @@ pub fn replay_into(
                         seq.push(ev);
                         while let Some(ev) = seq.pop_ready() {
                             let out = engine.apply(&ev);
+                            tap(&out)?;
                             emit(sinks, &mut tally, &out.decisions, &out.alerts)
                                 .context("writing outputs")?;
                         }
@@ -427,6 +449,7 @@ pub fn replay_into(
     let counts = intake.counts;
     while let Some(ev) = seq.pop() {
         let out = engine.apply(&ev);
+        tap(&out)?;
         emit(sinks, &mut tally, &out.decisions, &out.alerts).context("writing outputs")?;
     }
     sinks.decisions.flush().context("writing decisions")?;
@@ -455,7 +478,44 @@ pub fn replay_into(
             0.0
         },
         peak_rss_bytes: progress::peak_rss_bytes(),
+        model: engine.refund().model().map(|m| {
+            format!(
+                "{} trees on {} features, trained on {} .. {}, validation AUC {:.4}",
+                m.forest.n_trees(),
+                m.features.len(),
+                m.trained.first_ts,
+                m.trained.last_ts,
+                m.metrics.auc
+            )
+        }),
+        rules: BTreeMap::new(),
     })
+}
+
+#[derive(Serialize)]
+struct RuleHitLine<'a> {
+    refund_id: &'a str,
+    rule: &'a str,
+    action: String,
+    mode: &'static str,
+    applied: bool,
+}
+
+pub fn mode_str(m: Mode) -> &'static str {
+    match m {
+        Mode::Enforce => "enforce",
+        Mode::Shadow => "shadow",
+    }
+}
+
+pub fn action_str(a: &Action) -> String {
+    match a {
+        Action::Approve => "approve".into(),
+        Action::Hold => "hold".into(),
+        Action::Review => "review".into(),
+        Action::Deny => "deny".into(),
+        Action::Tag(t) => format!("tag:{t}"),
+    }
 }
 
 fn create(out: &Path, name: &str) -> Result<BufWriter<File>> {
@@ -476,23 +536,69 @@ pub fn default_parse_threads() -> usize {
 }
 
 /// Replays `source` into `out/{decisions,alerts,quarantine}.jsonl` and `out/summary.json`.
-pub fn run(source: &Source, out: &Path, slack_ms: i64, parse_threads: usize) -> Result<Summary> {
+/// With analyst rules, every rule that fires is also written to `out/rules.jsonl` (shadow
+/// rules are only ever visible there).
+pub fn run(
+    source: &Source,
+    out: &Path,
+    slack_ms: i64,
+    parse_threads: usize,
+    setup: &EngineSetup,
+) -> Result<Summary> {
+    let mut engine = setup.build()?;
     std::fs::create_dir_all(out)
         .with_context(|| format!("cannot create the output directory {}", out.display()))?;
     let mut decisions = create(out, "decisions.jsonl")?;
     let mut alerts = create(out, "alerts.jsonl")?;
     let mut quarantine = create(out, "quarantine.jsonl")?;
-    let summary = {
+    let mut hits = create(out, "rules.jsonl")?;
+    let mut tallies: BTreeMap<String, RuleTally> = BTreeMap::new();
+    let mut summary = {
         let mut sinks = Sinks {
             decisions: JsonlWriter::new(&mut decisions),
             alerts: JsonlWriter::new(&mut alerts),
         };
-        replay_into(source, slack_ms, parse_threads, &mut sinks, &mut quarantine)?
+        let mut hit_writer = JsonlWriter::new(&mut hits);
+        let mut tap = |o: &Outputs| -> Result<()> {
+            for h in &o.rule_hits {
+                let t = tallies.entry(h.rule_id.clone()).or_default();
+                t.mode = mode_str(h.mode);
+                t.fired += 1;
+                t.applied += u64::from(h.applied);
+                let line = RuleHitLine {
+                    refund_id: h.refund_id.as_str(),
+                    rule: &h.rule_id,
+                    action: action_str(&h.action),
+                    mode: mode_str(h.mode),
+                    applied: h.applied,
+                };
+                hit_writer.write(&line).context("writing rules.jsonl")?;
+            }
+            Ok(())
+        };
+        let s = replay_into(
+            source,
+            &mut engine,
+            slack_ms,
+            parse_threads,
+            &mut sinks,
+            &mut quarantine,
+            &mut tap,
+        )?;
+        hit_writer.flush().context("writing rules.jsonl")?;
+        s
     };
+    if let Some(rules) = engine.refund().rules() {
+        for r in rules.rules() {
+            tallies.entry(r.id.clone()).or_default().mode = mode_str(r.mode);
+        }
+    }
+    summary.rules = tallies;
     for (w, name) in [
         (&mut decisions, "decisions.jsonl"),
         (&mut alerts, "alerts.jsonl"),
         (&mut quarantine, "quarantine.jsonl"),
+        (&mut hits, "rules.jsonl"),
     ] {
         w.flush()
             .with_context(|| format!("writing {}", out.join(name).display()))?;

@@ -6,7 +6,7 @@
 //! hand from the signals in `shared/docs/domain.md`, not fitted to any data set.
 
 use crate::detector::{AlertSink, Detector, Signal};
-use crate::facts::{Facts, email_key, phone_key};
+use crate::facts::{Facts, email_key, expected_return_weight, phone_key};
 use crate::money::{dollars, usd_cents};
 use clawback_events::output::{EntityRef, EntityType, Point, Reason};
 use clawback_events::*;
@@ -107,17 +107,16 @@ impl Detector for RefundRules {
                             "the warehouse received an empty box or a different item",
                         ));
                     }
-                    let shipped = order
-                        .and_then(|o| o.delivery.as_ref())
-                        .and_then(|d| d.weight_grams);
-                    if let (Some(got), Some(sent)) = (rc.weight_grams, shipped)
-                        && sent > 0
-                        && got * 2 < sent
+                    let expected = order.and_then(|o| expected_return_weight(o, ret));
+                    if let (Some(got), Some(want)) = (rc.weight_grams, expected)
+                        && (got as f64) * 2.0 < want
                     {
                         out.push(Signal::new(
                             "return_weight_mismatch",
                             2.0,
-                            format!("return weighed {got} g, the order shipped at {sent} g"),
+                            format!(
+                                "return weighed {got} g, the returned items should weigh about {want:.0} g"
+                            ),
                         ));
                     }
                     if !rc.barcode_scanned && !ret.carrier_scanned {
@@ -425,17 +424,16 @@ impl Detector for ReturnAnomalies {
             ));
             score = score.max(0.7);
         }
-        let shipped = order
-            .and_then(|o| o.delivery.as_ref())
-            .and_then(|d| d.weight_grams);
-        if let (Some(got), Some(sent)) = (rr.weight_grams, shipped)
-            && sent > 0
-            && got * 2 < sent
+        let expected = order.and_then(|o| expected_return_weight(o, ret));
+        if let (Some(got), Some(want)) = (rr.weight_grams, expected)
+            && (got as f64) * 2.0 < want
             && !rr.barcode_scanned
         {
             reasons.push(Reason::new(
                 "receipt_weight_mismatch",
-                format!("hand-keyed receipt of {got} g for an order shipped at {sent} g"),
+                format!(
+                    "hand-keyed receipt of {got} g for items that should weigh about {want:.0} g"
+                ),
             ));
             score = score.max(0.8);
         }

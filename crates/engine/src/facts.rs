@@ -27,6 +27,13 @@ pub struct Account {
     pub emails: Vec<Id>,
     pub phones: Vec<Id>,
     pub devices: Vec<Id>,
+    /// IP addresses the account holder used (signup, logins, orders).
+    pub ips: Vec<Id>,
+    /// Earlier refunds claimed as "not received".
+    pub claims_not_received: u32,
+    pub chargebacks: u32,
+    /// Event time of the latest refund request, to measure bursts.
+    pub last_refund_ms: Option<i64>,
 }
 
 fn remember(list: &mut Vec<Id>, value: Id) {
@@ -48,6 +55,29 @@ pub fn phone_key(phone: &str) -> Option<Id> {
     (digits.len() >= 6).then(|| Id::from(digits))
 }
 
+/// A postal code compared across events: upper-case, letters and digits only.
+pub fn postal_key(code: &str) -> Id {
+    code.chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_uppercase())
+        .collect()
+}
+
+/// Categories whose goods resell quickly for cash; domain.md names them as the refund
+/// services' targets. Matched case-insensitively on the free-text category.
+pub fn is_resale_category(category: &str) -> bool {
+    const RESALE: &[&str] = &[
+        "electronics",
+        "computers",
+        "phones",
+        "video_games",
+        "cameras",
+        "jewelry",
+        "watches",
+    ];
+    RESALE.iter().any(|c| category.eq_ignore_ascii_case(c))
+}
+
 /// How an order was delivered, as the carrier reported it.
 #[derive(Debug, Clone, Default)]
 pub struct Delivery {
@@ -65,6 +95,14 @@ pub struct Order {
     pub value_usd_cents: i64,
     pub items: u32,
     pub retailer_fulfilled: bool,
+    /// Share of the order's value in categories that resell easily (electronics,
+    /// computers, phones, video games), the refund services' favourite goods.
+    pub resale_share: f32,
+    /// Most expensive single unit, US cents.
+    pub max_unit_usd_cents: i64,
+    /// Shipping postal code, upper-case without spaces, to compare with where a return
+    /// parcel was handed to the carrier.
+    pub postal_code: Id,
     pub delivery: Option<Delivery>,
 }
 
@@ -89,7 +127,25 @@ pub struct Return {
     pub carrier_scanned: bool,
     pub accepted_weight_grams: Option<i64>,
     pub delivered_to_warehouse: bool,
+    /// Units the customer said they were sending back.
+    pub returned_units: u32,
+    /// Postal code where the carrier first accepted the parcel, normalised like
+    /// [`Order::postal_code`].
+    pub accepted_postal_code: Option<Id>,
     pub receipt: Option<Receipt>,
+}
+
+/// What a return parcel should weigh: the shipped weight times the share of the order's
+/// units sent back (a customer returning one of three items sends a lighter box, honestly).
+/// `None` when the shipped weight is unknown.
+pub fn expected_return_weight(order: &Order, ret: &Return) -> Option<f64> {
+    let shipped = order.delivery.as_ref()?.weight_grams.filter(|w| *w > 0)? as f64;
+    let share = if order.items > 0 && ret.returned_units > 0 {
+        (f64::from(ret.returned_units) / f64::from(order.items)).min(1.0)
+    } else {
+        1.0
+    };
+    Some(shipped * share)
 }
 
 /// Everything detectors may read.
@@ -121,6 +177,9 @@ impl Facts {
                 if let Some(d) = &e.device_id {
                     remember(&mut a.devices, d.clone());
                 }
+                if let Some(ip) = &e.ip {
+                    remember(&mut a.ips, ip.clone());
+                }
             }
             Body::AccountUpdated(e) => {
                 let a = self.accounts.entry(e.account_id.clone()).or_default();
@@ -134,10 +193,13 @@ impl Facts {
                     remember(&mut a.devices, d.clone());
                 }
             }
-            Body::Login(e) => {
-                if let (true, Some(d)) = (e.success, &e.device_id) {
-                    let a = self.accounts.entry(e.account_id.clone()).or_default();
+            Body::Login(e) if e.success => {
+                let a = self.accounts.entry(e.account_id.clone()).or_default();
+                if let Some(d) = &e.device_id {
                     remember(&mut a.devices, d.clone());
+                }
+                if let Some(ip) = &e.ip {
+                    remember(&mut a.ips, ip.clone());
                 }
             }
             Body::AccountClosed(e) => {
@@ -152,6 +214,21 @@ impl Facts {
                 a.order_value_usd_cents += value;
                 if let Some(d) = &e.device_id {
                     remember(&mut a.devices, d.clone());
+                }
+                if let Some(ip) = &e.ip {
+                    remember(&mut a.ips, ip.clone());
+                }
+                let mut resale = 0i64;
+                let mut total = 0i64;
+                let mut max_unit = 0i64;
+                for i in &e.items {
+                    let unit = usd_cents(i.unit_price_minor, &e.money.currency);
+                    let line = unit.saturating_mul(i.quantity.clamp(0, 1000));
+                    total = total.saturating_add(line);
+                    max_unit = max_unit.max(unit);
+                    if is_resale_category(&i.category) {
+                        resale = resale.saturating_add(line);
+                    }
                 }
                 let retailer_fulfilled = !e.items.is_empty()
                     && e.items
@@ -169,6 +246,13 @@ impl Facts {
                             .map(|i| i.quantity.clamp(0, 1000) as u32)
                             .sum(),
                         retailer_fulfilled,
+                        resale_share: if total > 0 {
+                            (resale as f64 / total as f64) as f32
+                        } else {
+                            0.0
+                        },
+                        max_unit_usd_cents: max_unit,
+                        postal_code: postal_key(&e.shipping_address.postal_code),
                         delivery: None,
                     },
                 );
@@ -187,6 +271,11 @@ impl Facts {
                 let r = self.returns.entry(e.return_id.clone()).or_default();
                 r.order_id = e.order_id.clone();
                 r.requested_ms = t;
+                r.returned_units = e
+                    .items
+                    .iter()
+                    .map(|i| i.quantity.clamp(0, 1000) as u32)
+                    .sum();
             }
             Body::ReturnLabelCreated(e) => {
                 let r = self.returns.entry(e.return_id.clone()).or_default();
@@ -211,6 +300,9 @@ impl Facts {
                     ScanStatus::Accepted => {
                         r.carrier_scanned = true;
                         r.accepted_weight_grams = e.weight_grams.or(r.accepted_weight_grams);
+                        if r.accepted_postal_code.is_none() {
+                            r.accepted_postal_code = e.postal_code.as_deref().map(postal_key);
+                        }
                     }
                     _ => r.carrier_scanned = true,
                 }
@@ -232,6 +324,14 @@ impl Facts {
                 let a = self.accounts.entry(e.account_id.clone()).or_default();
                 a.refunds_requested += 1;
                 a.refund_value_usd_cents += usd_cents(e.money.amount_minor, &e.money.currency);
+                a.claims_not_received += u32::from(e.reason == ClaimReason::NotReceived);
+                a.last_refund_ms = Some(t);
+            }
+            Body::Chargeback(e) => {
+                if let Some(o) = self.orders.get(&e.order_id) {
+                    let acct = o.account_id.clone();
+                    self.accounts.entry(acct).or_default().chargebacks += 1;
+                }
             }
             // Labels are ground truth for training; a run being judged must not learn from
             // them, so the engine never reads them.

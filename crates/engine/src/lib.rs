@@ -13,15 +13,18 @@
 mod baseline;
 mod detector;
 mod facts;
+pub mod features;
 mod money;
 mod policy;
+mod refund;
 mod sequencer;
 
 pub use baseline::{BannedIdentities, RefundRules, ReturnAnomalies, ScamTextRules};
 pub use detector::{AlertSink, Detector, Signal};
 pub use facts::{Account, Delivery, FactSizes, Facts, Order, Receipt, Return};
 pub use money::usd_cents;
-pub use policy::{PointPolicy, Policy, Verdict};
+pub use policy::{PointPolicy, Policy, RefundCosts, Verdict};
+pub use refund::{RefundScorer, RuleHit, rules_schema};
 pub use sequencer::{DEFAULT_SLACK_MS, Sequencer};
 
 use clawback_events::output::{Alert, Decision, Point};
@@ -32,6 +35,10 @@ use clawback_events::{Body, Event};
 pub struct Outputs {
     pub decisions: Vec<Decision>,
     pub alerts: Vec<Alert>,
+    /// The refund request's feature vector, when capture is on (training export).
+    pub features: Option<Box<features::RefundFeatures>>,
+    /// Analyst rules that fired on the refund request, enforced or in shadow.
+    pub rule_hits: Vec<RuleHit>,
 }
 
 /// Counters for the run summary.
@@ -48,6 +55,7 @@ pub struct Engine {
     facts: Facts,
     detectors: Vec<Box<dyn Detector>>,
     policy: Policy,
+    refund: RefundScorer,
     stats: EngineStats,
 }
 
@@ -108,8 +116,23 @@ impl Engine {
             facts: Facts::default(),
             detectors,
             policy,
+            refund: RefundScorer::default(),
             stats: EngineStats::default(),
         }
+    }
+
+    /// The refund side: set a trained model, analyst rules or costs here.
+    pub fn refund_mut(&mut self) -> &mut RefundScorer {
+        &mut self.refund
+    }
+
+    pub fn refund(&self) -> &RefundScorer {
+        &self.refund
+    }
+
+    /// Makes every refund decision hand its feature vector back in [`Outputs::features`].
+    pub fn capture_features(&mut self, on: bool) {
+        self.refund.capture = on;
     }
 
     /// Applies one event: decides it if it is a decision point, then absorbs it.
@@ -126,7 +149,19 @@ impl Engine {
             for d in &mut self.detectors {
                 d.assess(&self.facts, point, ev, &mut signals);
             }
-            let v = self.policy.decide(point, signals, can_hold);
+            let v = if let Body::RefundRequested(r) = &ev.body {
+                let features = self.refund.state.compute(&self.facts, r, ev.ts.unix_ms);
+                refund::footprint_signals(&features, &mut signals);
+                let baseline = self.policy.decide(point, signals.clone(), can_hold);
+                let (verdict, extras) = self
+                    .refund
+                    .decide(r, features, baseline, &signals, can_hold);
+                out.features = extras.features;
+                out.rule_hits = extras.hits;
+                verdict
+            } else {
+                self.policy.decide(point, signals, can_hold)
+            };
             // The policy always supplies a reason for non-passing outcomes and picks
             // outcomes from the point's own list, so this cannot fail; if it ever did, the
             // decision point would be reported as missing rather than crash the run.
@@ -142,6 +177,7 @@ impl Engine {
             }
         }
         self.facts.absorb(ev);
+        self.refund.state.absorb(ev);
         let mut sink = AlertSink::default();
         for d in &mut self.detectors {
             d.observe(&self.facts, ev, &mut sink);

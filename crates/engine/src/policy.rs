@@ -141,3 +141,120 @@ mod tests {
         assert_eq!(v.outcome, Outcome::Block);
     }
 }
+
+/// The money behind refund decisions, read from the policy file (`clawback replay
+/// --policy FILE`) or chosen by `clawback train` and stored in the model.
+///
+/// A refund is held when the expected loss of paying it now (score × amount) is larger
+/// than what holding costs if the customer is honest ((1 − score) × `hold_cost_usd`):
+/// dear, doubtful refunds wait for the parcel; cheap or clean ones are paid at once.
+/// Review and deny are bars on the score alone, because they put a person or a refusal
+/// in front of the customer whatever the amount.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RefundCosts {
+    /// What delaying an honest customer's refund costs the retailer (contacts, goodwill),
+    /// in US dollars.
+    pub hold_cost_usd: f64,
+    /// What a person's review costs, in US dollars; used instead of `hold_cost_usd` when
+    /// there is no return parcel to wait for (a "never arrived" claim).
+    pub review_cost_usd: f64,
+    /// Never hold below this score, whatever the amount.
+    pub min_hold_score: f64,
+    /// Send to a person at or above this score.
+    pub review_bar: f64,
+    /// Deny at or above this score; kept very high because a wrong denial hurts an honest
+    /// customer most.
+    pub deny_bar: f64,
+}
+
+impl Default for RefundCosts {
+    fn default() -> Self {
+        Self {
+            hold_cost_usd: 40.0,
+            review_cost_usd: 80.0,
+            min_hold_score: 0.05,
+            review_bar: 0.9,
+            deny_bar: 0.995,
+        }
+    }
+}
+
+impl RefundCosts {
+    /// The outcome for a calibrated fraud probability `score` on `amount_usd`.
+    pub fn outcome(&self, score: f64, amount_usd: f64, can_hold: bool) -> Outcome {
+        if score >= self.deny_bar {
+            return Outcome::Deny;
+        }
+        if score >= self.review_bar {
+            return Outcome::Review;
+        }
+        let expected_loss = score * amount_usd;
+        if score >= self.min_hold_score {
+            if can_hold && expected_loss > (1.0 - score) * self.hold_cost_usd {
+                return Outcome::Hold;
+            }
+            if !can_hold && expected_loss > (1.0 - score) * self.review_cost_usd {
+                return Outcome::Review;
+            }
+        }
+        Outcome::Approve
+    }
+
+    /// Checks the numbers make sense, naming the field to fix.
+    pub fn validate(&self) -> Result<(), String> {
+        for (name, v) in [
+            ("hold_cost_usd", self.hold_cost_usd),
+            ("review_cost_usd", self.review_cost_usd),
+        ] {
+            if !(v.is_finite() && v >= 0.0) {
+                return Err(format!(
+                    "{name} must be a non-negative number of dollars, got {v}"
+                ));
+            }
+        }
+        for (name, v) in [
+            ("min_hold_score", self.min_hold_score),
+            ("review_bar", self.review_bar),
+            ("deny_bar", self.deny_bar),
+        ] {
+            if !(0.0..=1.01).contains(&v) {
+                return Err(format!("{name} must be a score between 0 and 1, got {v}"));
+            }
+        }
+        if self.deny_bar < self.review_bar {
+            return Err(format!(
+                "deny_bar ({}) is below review_bar ({}): deny must need more confidence than review",
+                self.deny_bar, self.review_bar
+            ));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod cost_tests {
+    use super::*;
+
+    #[test]
+    fn dear_doubtful_refunds_wait_and_cheap_ones_pass() {
+        let c = RefundCosts::default();
+        assert_eq!(c.outcome(0.2, 2_000.0, true), Outcome::Hold);
+        assert_eq!(c.outcome(0.2, 20.0, true), Outcome::Approve);
+        assert_eq!(
+            c.outcome(0.01, 5_000.0, true),
+            Outcome::Approve,
+            "below min_hold_score"
+        );
+        assert_eq!(
+            c.outcome(0.2, 2_000.0, false),
+            Outcome::Review,
+            "nothing to hold"
+        );
+        assert_eq!(c.outcome(0.95, 10.0, true), Outcome::Review);
+        assert_eq!(c.outcome(0.999, 10.0, true), Outcome::Deny);
+        assert!(c.validate().is_ok());
+        let bad = RefundCosts { deny_bar: 0.5, ..c };
+        assert!(bad.validate().unwrap_err().contains("deny_bar"));
+    }
+}
