@@ -404,3 +404,43 @@ impl RefundScorer {
         (verdict, extras)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_documented_example_rules_load_against_the_engines_variables() {
+        let src = include_str!("../../rules/examples/rules.toml");
+        let set = RuleSet::parse(src, "rules.toml", &rules_schema());
+        assert!(set.is_ok(), "{:?}", set.err().map(|e| e.to_string()));
+    }
+
+    #[test]
+    fn footprint_signals_name_the_operator_and_the_light_parcel() {
+        let mut v = [f32::NAN; N_REFUND_FEATURES];
+        v[F::ContactOperatorAccounts30d as usize] = 5.0;
+        v[F::ContactVerified as usize] = 0.0;
+        v[F::ContactDeviceForeign as usize] = 1.0;
+        v[F::ReturnAcceptedWeightRatio as usize] = 0.1;
+        let mut out = Vec::new();
+        footprint_signals(&v, &mut out);
+        let codes: Vec<&str> = out.iter().map(|s| s.code).collect();
+        assert_eq!(
+            codes,
+            [
+                "operator_footprint",
+                "unverified_contact_from_stranger",
+                "carrier_weight_mismatch"
+            ]
+        );
+        assert!(
+            out[0].detail.contains("5 other accounts"),
+            "{}",
+            out[0].detail
+        );
+        let mut none = Vec::new();
+        footprint_signals(&[f32::NAN; N_REFUND_FEATURES], &mut none);
+        assert!(none.is_empty(), "missing evidence is not evidence");
+    }
+}
