@@ -163,18 +163,22 @@ pub fn describe(idx: usize, value: f32) -> String {
                 def.say_no.to_string()
             }
         }
+        FeatureKind::Number if def.name.ends_with("_share") => {
+            def.say.replacen("{}", &format!("{:.0}%", value * 100.0), 1)
+        }
         FeatureKind::Number => def.say.replacen("{}", &format_number(value), 1),
     }
 }
 
+/// Whole numbers as such, others with one decimal (two below 1), for people to read.
 fn format_number(v: f32) -> String {
     let a = v.abs();
     if a >= 100.0 || (a - a.round()).abs() < 1e-6 {
-        format!("{:.0}", v)
-    } else if a >= 10.0 {
-        format!("{:.1}", v)
+        format!("{v:.0}")
+    } else if a >= 1.0 {
+        format!("{v:.1}")
     } else {
-        format!("{:.2}", v)
+        format!("{v:.2}")
     }
 }
 
@@ -664,6 +668,14 @@ mod tests {
             "received 0.12× what the returned items should weigh"
         );
         assert!(describe(F::ShippedWeightG as usize, f32::NAN).contains("not known"));
+        assert_eq!(
+            describe(F::OrderResaleShare as usize, 1.0),
+            "100% of the order is easily resold goods"
+        );
+        assert_eq!(
+            describe(F::AccountAgeDays as usize, 6.06),
+            "the account is 6.1 days old"
+        );
     }
 
     #[test]

@@ -23,6 +23,26 @@ use clawback_rules::{Action, Mode, RuleSet, Schema, Value, VarType};
 const MIN_ATTRIBUTION: f64 = 0.15;
 /// Model-derived reasons per decision.
 const MAX_MODEL_REASONS: usize = 3;
+/// Reasons per decision: enough to act on, few enough to read.
+const MAX_REASONS: usize = 5;
+/// A baseline rule and the feature that carries the same evidence: when the rule fired,
+/// the feature is not repeated as a second reason.
+const SAME_EVIDENCE: &[(&str, &str)] = &[
+    ("new_account", "account_age_days"),
+    ("high_value", "amount_usd"),
+    ("high_value", "order_value_usd"),
+    ("assisted_channel", "channel_assisted"),
+    ("claim_contradicts_delivery", "delivery_proof_photo"),
+    ("claim_contradicts_delivery", "delivery_gps_match"),
+    ("claim_contradicts_delivery", "delivery_signature"),
+    ("no_carrier_scan", "return_unscanned_days"),
+    ("no_carrier_scan", "return_carrier_scanned"),
+    ("operator_footprint", "contact_operator_accounts_30d"),
+    ("carrier_weight_mismatch", "return_accepted_weight_ratio"),
+    ("return_weight_mismatch", "receipt_weight_ratio"),
+    ("empty_or_wrong_return", "receipt_empty_or_wrong"),
+    ("frequent_refunds", "account_refund_rate"),
+];
 
 /// Names of the rule variables that are not features.
 const EXTRA_VARS: &[(&str, VarType, &str)] = &[
@@ -281,13 +301,23 @@ impl RefundScorer {
                 top.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
                 for (i, c) in top.into_iter().take(MAX_MODEL_REASONS) {
                     let name = REFUND_FEATURES[i].name;
-                    if weighted.iter().any(|(_, r)| r.code == name) {
+                    let covered = weighted.iter().any(|(_, r)| {
+                        r.code == name
+                            || SAME_EVIDENCE
+                                .iter()
+                                .any(|(code, f)| *f == name && r.code == *code)
+                    });
+                    if covered {
                         continue;
                     }
                     weighted.push((c, Reason::new(name, describe(i, v[i]))));
                 }
                 weighted.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.code.cmp(&b.1.code)));
-                let mut reasons: Vec<Reason> = weighted.into_iter().map(|(_, r)| r).collect();
+                let mut reasons: Vec<Reason> = weighted
+                    .into_iter()
+                    .take(MAX_REASONS)
+                    .map(|(_, r)| r)
+                    .collect();
                 if !outcome.is_passing() && reasons.is_empty() {
                     reasons.push(Reason::new(
                         "model_score",

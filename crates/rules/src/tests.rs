@@ -301,7 +301,7 @@ fn evaluation_numbers_bools_strings_missing() {
         ("b", "amount_usd + 1 > 1000.5"),
         (
             "c",
-            "channel in ['web', 'app'] && reason.startsWith('item_')",
+            "channel in ['web', 'app'] && reason.startsWith('not_')",
         ),
         ("d", "amount_usd == null"),
         ("e", "!has(channel)"),
@@ -326,7 +326,7 @@ fn evaluation_numbers_bools_strings_missing() {
     let v = vals(
         Value::Number(1000.0),
         Value::Bool(false),
-        Value::Str("item_not_received"),
+        Value::Str("not_received"),
         Value::Str("web"),
     );
     assert_eq!(run(&rs, &v), (vec![0, 1, 2, 5, 6, 7, 8], 0));
@@ -368,7 +368,7 @@ fn example_file_parses() {
     let v = vals(
         Value::Number(1500.0),
         Value::Bool(false),
-        Value::Str("item_not_received"),
+        Value::Str("not_received"),
         Value::Str("web"),
     );
     let (fired, errors) = run(&rs, &v);
@@ -412,7 +412,7 @@ fn bench_evaluate() {
     values.extend(vals(
         Value::Number(1500.0),
         Value::Bool(false),
-        Value::Str("item_not_received"),
+        Value::Str("not_received"),
         Value::Str("web"),
     ));
     let mut fired = Vec::new();
