@@ -104,6 +104,7 @@ pub fn run(out: &Path, seed: u64, customers: u32, days: u32, w: &mut dyn Write) 
         learning_rate: clawback_model::TrainParams::default().learning_rate,
         max_leaves: clawback_model::TrainParams::default().max_leaves,
         threads: None,
+        no_augment: false,
     })?;
     writeln!(
         w,

@@ -54,6 +54,58 @@ pub struct TrainArgs {
     /// Training threads (default: the machine's cores).
     #[arg(long)]
     pub threads: Option<usize>,
+    /// Do not add the masked copies of training rows (see `augment`).
+    #[arg(long)]
+    pub no_augment: bool,
+}
+
+/// Families of evidence a world may simply not have (no support contacts recorded, no
+/// employee ids, no carrier weights…), by feature-name prefix.
+const EVIDENCE_FAMILIES: &[&[&str]] = &[
+    &["contact_", "account_unverified_contacts"],
+    &["agent_", "raised_by_agent"],
+    &["return_", "receipt_", "receiver_"],
+    &[
+        "delivered",
+        "days_since_delivery",
+        "delivery_",
+        "shipped_weight_g",
+    ],
+    &["account_", "days_since_last_refund"],
+    &["amount_", "order_"],
+];
+
+/// Adds, for every training row, a copy with one family of evidence masked as unknown
+/// (the family cycles with the row). Why: in a world where one family separates fraud
+/// almost perfectly (our simulator's operator footprint), trees stop looking at anything
+/// else, and a retailer whose data lacks that family, or a gang that stops leaving it,
+/// would get a model with nothing to fall back on. The masked copies teach the model the
+/// other evidence too; validation rows are never masked, so the printed metrics are honest.
+fn augment(x: &mut Vec<f32>, y: &mut Vec<bool>) {
+    let families: Vec<Vec<usize>> = EVIDENCE_FAMILIES
+        .iter()
+        .map(|prefixes| {
+            REFUND_FEATURES
+                .iter()
+                .enumerate()
+                .filter(|(_, f)| prefixes.iter().any(|p| f.name.starts_with(p)))
+                .map(|(i, _)| i)
+                .collect()
+        })
+        .collect();
+    let n = y.len();
+    x.reserve(n * N_REFUND_FEATURES);
+    y.reserve(n);
+    for i in 0..n {
+        let start = i * N_REFUND_FEATURES;
+        let mut row: RefundFeatures = [f32::NAN; N_REFUND_FEATURES];
+        row.copy_from_slice(&x[start..start + N_REFUND_FEATURES]);
+        for &j in &families[i % families.len()] {
+            row[j] = f32::NAN;
+        }
+        x.extend_from_slice(&row);
+        y.push(y[i]);
+    }
 }
 
 /// What `train` prints (and stores in the model file).
@@ -290,17 +342,20 @@ pub fn run(args: &TrainArgs) -> Result<TrainReport> {
         }
         (m, y)
     };
-    let (xt, yt) = matrix(train_rows);
+    let (mut xt, mut yt) = matrix(train_rows);
     let (xv, yv) = matrix(valid_rows);
     if let Some(path) = &args.export {
         export_csv(path, train_rows, &yt, valid_rows, &yv)?;
     }
-    let pos_t = yt.iter().filter(|&&y| y).count();
+    if !args.no_augment {
+        augment(&mut xt, &mut yt);
+    }
+    let pos_t = yt.iter().take(n_train).filter(|&&y| y).count();
     let pos_v = yv.iter().filter(|&&y| y).count();
-    if pos_t == 0 || pos_t == yt.len() {
+    if pos_t == 0 || pos_t == n_train {
         bail!(
             "the training part ({} requests) has only one class ({} fraud); label both fraud and legit refunds",
-            yt.len(),
+            n_train,
             pos_t
         );
     }
@@ -472,6 +527,39 @@ fn export_csv(path: &Path, train: &[Row], yt: &[bool], valid: &[Row], yv: &[bool
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn augmentation_masks_one_family_per_copy_and_keeps_the_originals() {
+        let n = 12;
+        let mut x: Vec<f32> = (0..n * N_REFUND_FEATURES).map(|i| i as f32).collect();
+        let mut y: Vec<bool> = (0..n).map(|i| i % 3 == 0).collect();
+        let original = x.clone();
+        augment(&mut x, &mut y);
+        assert_eq!(y.len(), 2 * n);
+        assert_eq!(&x[..original.len()], &original[..], "originals untouched");
+        let contact = REFUND_FEATURES
+            .iter()
+            .position(|f| f.name == "contact_verified")
+            .unwrap();
+        let copy0 = &x[n * N_REFUND_FEATURES..(n + 1) * N_REFUND_FEATURES];
+        assert!(
+            copy0[contact].is_nan(),
+            "row 0's copy has no contact evidence"
+        );
+        assert_eq!(
+            copy0[0], original[0],
+            "the amount stays in the contact copy"
+        );
+        assert_eq!(y[n], y[0]);
+        for fam in EVIDENCE_FAMILIES {
+            for p in *fam {
+                assert!(
+                    REFUND_FEATURES.iter().any(|f| f.name.starts_with(p)),
+                    "{p} matches no feature"
+                );
+            }
+        }
+    }
 
     #[test]
     fn precision_bar_keeps_ties_together_and_needs_enough_frauds() {
