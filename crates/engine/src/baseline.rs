@@ -6,11 +6,10 @@
 //! hand from the signals in `shared/docs/domain.md`, not fitted to any data set.
 
 use crate::detector::{AlertSink, Detector, Signal};
-use crate::facts::{Facts, email_key, expected_return_weight, phone_key};
+use crate::facts::{Facts, expected_return_weight};
 use crate::money::{dollars, usd_cents};
 use clawback_events::output::{EntityRef, EntityType, Point, Reason};
 use clawback_events::*;
-use rustc_hash::FxHashMap;
 
 const DAY_MS: i64 = 86_400_000;
 
@@ -190,73 +189,6 @@ impl Detector for RefundRules {
                     "the account was closed by the retailer",
                 ));
             }
-        }
-    }
-}
-
-/// Which identifier of a banned account a new signup shares.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-enum IdentKind {
-    Email,
-    Phone,
-    Device,
-}
-
-/// The signup rule: a new account that reuses an email, phone or device of an account the
-/// retailer closed. Exact keys only; the identity graph will bring normalisation and
-/// weaker links.
-#[derive(Debug, Default)]
-pub struct BannedIdentities {
-    banned: FxHashMap<(IdentKind, Id), Id>,
-}
-
-impl Detector for BannedIdentities {
-    fn name(&self) -> &'static str {
-        "banned_identities"
-    }
-
-    fn assess(&mut self, _facts: &Facts, point: Point, ev: &Event, out: &mut Vec<Signal>) {
-        let (Point::Signup, Body::AccountCreated(a)) = (point, &ev.body) else {
-            return;
-        };
-        let mut keys = vec![(IdentKind::Email, email_key(&a.email), 7.0, "email")];
-        if let Some(p) = a.phone.as_deref().and_then(phone_key) {
-            keys.push((IdentKind::Phone, p, 5.0, "phone number"));
-        }
-        if let Some(d) = &a.device_id {
-            keys.push((IdentKind::Device, d.clone(), 4.0, "device"));
-        }
-        for (kind, key, weight, what) in keys {
-            if let Some(banned) = self.banned.get(&(kind, key)) {
-                out.push(Signal::new(
-                    "linked_to_banned_account",
-                    weight,
-                    format!("same {what} as {banned}, closed by the retailer"),
-                ));
-            }
-        }
-    }
-
-    fn observe(&mut self, facts: &Facts, ev: &Event, _alerts: &mut AlertSink) {
-        let Body::AccountClosed(c) = &ev.body else {
-            return;
-        };
-        if c.by != Some(ClosedBy::Retailer) {
-            return;
-        }
-        let Some(a) = facts.accounts.get(&c.account_id) else {
-            return;
-        };
-        let idents = a
-            .emails
-            .iter()
-            .map(|k| (IdentKind::Email, k))
-            .chain(a.phones.iter().map(|k| (IdentKind::Phone, k)))
-            .chain(a.devices.iter().map(|k| (IdentKind::Device, k)));
-        for (kind, key) in idents {
-            self.banned
-                .entry((kind, key.clone()))
-                .or_insert_with(|| c.account_id.clone());
         }
     }
 }

@@ -133,6 +133,11 @@ registry! {
     AgentUnverifiedShare "agent_unverified_share" Number "share of the agent's contacts without identity verification" "the agent skips verification on {} of contacts" "";
     AgentRiskyActs "agent_risky_acts" Number "refunds the agent raised, approved or overrode whose evidence looked bad at the time" "the agent acted on {} refunds with bad evidence" "";
     AgentOverrides "agent_overrides" Number "refunds the agent issued against Clawback's decision" "the agent overrode Clawback {} times" "";
+    // The identity graph.
+    RingAccounts "ring_accounts" Number "accounts in the account's operator ring (accounts tied by the devices, IPs and phones that contacted support about them; 0 when none)" "the account is in a ring of {} accounts tied by support operators" "";
+    BannedLinksStrong "banned_links_strong" Number "accounts closed by the retailer that share an e-mail, phone, device or card with this account" "shares a strong identifier with {} banned accounts" "";
+    BannedLinksWeak "banned_links_weak" Number "banned accounts tied by an address or through one strong hop" "tied to {} banned accounts by an address or one hop" "";
+    StrongLinkedAccounts "strong_linked_accounts" Number "other accounts sharing an e-mail, phone, device or card with this one (hubs excluded)" "shares a strong identifier with {} other accounts" "";
     AgentSessionSuspect "agent_session_suspect" Bool "the agent's current session began from a device new to them after failed logins or off their usual hours" "the agent's session looks hijacked" "the agent's session looks normal";
 }
 
@@ -295,9 +300,19 @@ fn hour_of(t: i64) -> u32 {
 
 impl RefundFeatureState {
     /// The feature vector of a refund request, from facts before it.
-    pub fn compute(&self, facts: &Facts, r: &RefundRequested, now: i64) -> RefundFeatures {
+    pub fn compute(
+        &self,
+        facts: &Facts,
+        r: &RefundRequested,
+        now: i64,
+        graph: crate::graph::GraphFacts,
+    ) -> RefundFeatures {
         let mut v = [f32::NAN; N_REFUND_FEATURES];
         let mut set = |f: F, x: f32| v[f as usize] = x;
+        set(F::RingAccounts, graph.ring_accounts as f32);
+        set(F::BannedLinksStrong, graph.banned_strong as f32);
+        set(F::BannedLinksWeak, graph.banned_weak as f32);
+        set(F::StrongLinkedAccounts, graph.linked_accounts as f32);
         let amount = usd_cents(r.money.amount_minor, &r.money.currency) as f32 / 100.0;
         set(F::AmountUsd, amount);
         set(

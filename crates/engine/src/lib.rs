@@ -14,14 +14,17 @@ mod baseline;
 mod detector;
 mod facts;
 pub mod features;
+mod graph;
+mod keys;
 mod money;
 mod policy;
 mod refund;
 mod sequencer;
 
-pub use baseline::{BannedIdentities, RefundRules, ReturnAnomalies, ScamTextRules};
+pub use baseline::{RefundRules, ReturnAnomalies, ScamTextRules};
 pub use detector::{AlertSink, Detector, Signal};
 pub use facts::{Account, Delivery, FactSizes, Facts, Order, Receipt, Return};
+pub use graph::{GraphFacts, IdentityGraph};
 pub use money::usd_cents;
 pub use policy::{PointPolicy, Policy, RefundCosts, Verdict};
 pub use refund::{RefundScorer, RuleHit, rules_schema};
@@ -56,6 +59,7 @@ pub struct Engine {
     detectors: Vec<Box<dyn Detector>>,
     policy: Policy,
     refund: RefundScorer,
+    graph: IdentityGraph,
     stats: EngineStats,
 }
 
@@ -102,7 +106,6 @@ impl Engine {
         Self::with_detectors(
             vec![
                 Box::new(RefundRules),
-                Box::new(BannedIdentities::default()),
                 Box::new(ScamTextRules),
                 Box::new(ReturnAnomalies),
             ],
@@ -117,6 +120,7 @@ impl Engine {
             detectors,
             policy,
             refund: RefundScorer::default(),
+            graph: IdentityGraph::default(),
             stats: EngineStats::default(),
         }
     }
@@ -149,8 +153,15 @@ impl Engine {
             for d in &mut self.detectors {
                 d.assess(&self.facts, point, ev, &mut signals);
             }
+            if let Body::AccountCreated(a) = &ev.body {
+                self.graph.assess_signup(a, ev, &mut signals);
+            }
             let v = if let Body::RefundRequested(r) = &ev.body {
-                let features = self.refund.state.compute(&self.facts, r, ev.ts.unix_ms);
+                let graph = self.graph.account_facts(&r.account_id);
+                let features = self
+                    .refund
+                    .state
+                    .compute(&self.facts, r, ev.ts.unix_ms, graph);
                 refund::footprint_signals(&features, &mut signals);
                 let baseline = self.policy.decide(point, signals.clone(), can_hold);
                 let (verdict, extras) = self
@@ -179,6 +190,7 @@ impl Engine {
         self.facts.absorb(ev);
         self.refund.state.absorb(ev);
         let mut sink = AlertSink::default();
+        self.graph.observe(ev, &mut sink);
         for d in &mut self.detectors {
             d.observe(&self.facts, ev, &mut sink);
         }

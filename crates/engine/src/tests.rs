@@ -179,7 +179,7 @@ fn a_signup_reusing_a_banned_accounts_email_is_blocked() {
     assert_eq!(d.decision, Outcome::Block, "{d:?}");
     assert_eq!(
         d.reasons[0].detail,
-        "same email as bad, closed by the retailer"
+        "same e-mail address (normalised) as bad, closed by the retailer"
     );
     assert_eq!(out[3].decisions[0].decision, Outcome::Allow);
     // closing by the customer is not a ban
