@@ -4,9 +4,11 @@
 //! - **holder links**: identifiers an account's holder used (signup and profile e-mail,
 //!   phone, address; devices and IPs of logins and orders; cards). They tie a banned person
 //!   to a new account (ban evasion) and also tie honest households together, so they are
-//!   weighted by type (card, device, e-mail, phone strong; an address weak; a building or an
-//!   IP range weaker still) and by rarity: an identifier held by more than [`HUB`] accounts
-//!   (a carrier's IP, a shared office device, a warehouse address) links nobody.
+//!   weighted by type (card, device, e-mail, phone strong; an address weak; a building
+//!   weaker still) and by rarity: an identifier held by more than [`HUB`] accounts (a
+//!   shared office device, a warehouse address) links nobody. IP addresses are not holder
+//!   links: carrier NAT and proxies put unrelated people behind one, and keeping every
+//!   login's IP doubled the replay's time for no measured gain in ban evasion.
 //! - **operator links**: the device, IP and phone that *contacted support about* an account
 //!   (the contract says these are the contacting person's, who may not be the holder). A
 //!   refund service's operators ask about dozens of client accounts from the same few
@@ -15,8 +17,7 @@
 //!   a union-find that never merges through a hub.
 //!
 //! Keys are normalised by `crate::keys` (e-mail provider rules, E.164 phones, address
-//! place and building, IP and its /24 or /48), so the same identity written differently is
-//! one node.
+//! place and building), so the same identity written differently is one node.
 
 use crate::detector::{AlertSink, Signal};
 use crate::keys;
@@ -45,8 +46,6 @@ pub enum Kind {
     Place,
     /// The street address without the unit (a building).
     Building,
-    Ip,
-    IpRange,
 }
 
 impl Kind {
@@ -64,8 +63,6 @@ impl Kind {
             Kind::Card => "payment card",
             Kind::Place => "address",
             Kind::Building => "building",
-            Kind::Ip => "IP address",
-            Kind::IpRange => "IP range",
         }
     }
 
@@ -76,7 +73,6 @@ impl Kind {
             Kind::Device => EntityType::Device,
             Kind::Card => EntityType::Payment,
             Kind::Place | Kind::Building => EntityType::Address,
-            Kind::Ip | Kind::IpRange => EntityType::Ip,
         }
     }
 }
@@ -248,10 +244,6 @@ impl IdentityGraph {
                         .and_then(|p| keys::phone(p, c.as_deref())),
                 );
                 push(Kind::Device, e.device_id.as_deref().and_then(keys::opaque));
-                if let Some(ip) = e.ip.as_deref().and_then(keys::ip) {
-                    push(Kind::Ip, Some(ip.0));
-                    push(Kind::IpRange, Some(ip.1));
-                }
                 if let Some(a) = &e.address
                     && let Some((place, building)) = keys::address(a)
                 {
@@ -274,10 +266,6 @@ impl IdentityGraph {
                         .and_then(|p| keys::phone(p, c.as_deref())),
                 );
                 push(Kind::Device, e.device_id.as_deref().and_then(keys::opaque));
-                if let Some(ip) = e.ip.as_deref().and_then(keys::ip) {
-                    push(Kind::Ip, Some(ip.0));
-                    push(Kind::IpRange, Some(ip.1));
-                }
                 if let Some(a) = &e.address
                     && let Some((place, building)) = keys::address(a)
                 {
@@ -288,10 +276,6 @@ impl IdentityGraph {
             }
             Body::Login(e) if e.success => {
                 push(Kind::Device, e.device_id.as_deref().and_then(keys::opaque));
-                if let Some(ip) = e.ip.as_deref().and_then(keys::ip) {
-                    push(Kind::Ip, Some(ip.0));
-                    push(Kind::IpRange, Some(ip.1));
-                }
                 e.account_id.clone()
             }
             Body::PaymentMethodAdded(e) => {
