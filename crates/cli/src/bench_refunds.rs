@@ -1,6 +1,7 @@
-//! `clawback bench-refunds`: what a refund decision costs in-process (p50/p99 of
-//! `Engine::apply` on `refund_requested`, baseline and with the model, measured in the same
-//! run), and how long training takes on a large labelled matrix.
+//! `clawback bench-refunds`: what a refund decision and a signup decision cost in-process
+//! (p50/p99 of `Engine::apply` on `refund_requested` and `account_created`, baseline and
+//! with the model, measured in the same run), and how long training takes on a large
+//! labelled matrix.
 //!
 //! Latency is measured around `Engine::apply` alone, with events parsed beforehand, so it
 //! is the engine's cost per decision, not I/O. The training matrix is the world's own
@@ -43,6 +44,7 @@ pub struct BenchRefundsArgs {
 #[derive(Debug, Serialize)]
 pub struct Latency {
     pub engine: &'static str,
+    pub point: &'static str,
     pub decisions: usize,
     pub p50_us: f64,
     pub p90_us: f64,
@@ -64,7 +66,7 @@ pub struct TrainBench {
 pub struct BenchRefundsReport {
     pub events: usize,
     pub latency: Vec<Latency>,
-    /// p99 with the model / p99 of the baseline rules.
+    /// Refund p99 with the model / refund p99 of the baseline rules.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub p99_ratio_model_over_baseline: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -93,18 +95,35 @@ fn load_events(path: &Path) -> Result<Vec<Event>> {
     Ok(out)
 }
 
-fn time_decisions(name: &'static str, mut engine: Engine, events: &[Event]) -> Latency {
-    let mut ns: Vec<u64> = Vec::with_capacity(events.len() / 50);
+/// Times every refund decision and every signup decision of one replay.
+fn time_decisions(name: &'static str, mut engine: Engine, events: &[Event]) -> [Latency; 2] {
+    let mut refund: Vec<u64> = Vec::with_capacity(events.len() / 50);
+    let mut signup: Vec<u64> = Vec::with_capacity(events.len() / 100);
     for ev in events {
-        if matches!(ev.body, Body::RefundRequested(_)) {
-            let t = Instant::now();
-            let out = engine.apply(ev);
-            ns.push(t.elapsed().as_nanos() as u64);
-            std::hint::black_box(out);
-        } else {
-            std::hint::black_box(engine.apply(ev));
+        let slot = match ev.body {
+            Body::RefundRequested(_) => Some(&mut refund),
+            Body::AccountCreated(_) => Some(&mut signup),
+            _ => None,
+        };
+        match slot {
+            Some(v) => {
+                let t = Instant::now();
+                let out = engine.apply(ev);
+                v.push(t.elapsed().as_nanos() as u64);
+                std::hint::black_box(out);
+            }
+            None => {
+                std::hint::black_box(engine.apply(ev));
+            }
         }
     }
+    [
+        percentiles(name, "refund", refund),
+        percentiles(name, "signup", signup),
+    ]
+}
+
+fn percentiles(engine: &'static str, point: &'static str, mut ns: Vec<u64>) -> Latency {
     ns.sort_unstable();
     let q = |p: f64| -> f64 {
         if ns.is_empty() {
@@ -114,7 +133,8 @@ fn time_decisions(name: &'static str, mut engine: Engine, events: &[Event]) -> L
         ns[i.min(ns.len() - 1)] as f64 / 1000.0
     };
     Latency {
-        engine: name,
+        engine,
+        point,
         decisions: ns.len(),
         p50_us: q(0.5),
         p90_us: q(0.9),
@@ -126,16 +146,16 @@ fn time_decisions(name: &'static str, mut engine: Engine, events: &[Event]) -> L
 
 pub fn run(args: &BenchRefundsArgs) -> Result<BenchRefundsReport> {
     let events = load_events(&args.events)?;
-    let mut latency = vec![time_decisions("baseline", Engine::baseline(), &events)];
+    let mut latency: Vec<Latency> = time_decisions("baseline", Engine::baseline(), &events).into();
     if let Some(m) = &args.model {
         let setup = EngineSetup {
             model: Some(m.clone()),
             ..EngineSetup::default()
         };
-        latency.push(time_decisions("model", setup.build()?, &events));
+        latency.extend(time_decisions("model", setup.build()?, &events));
     }
-    let ratio = (latency.len() == 2 && latency[0].p99_us > 0.0)
-        .then(|| latency[1].p99_us / latency[0].p99_us);
+    let ratio = (latency.len() == 4 && latency[0].p99_us > 0.0)
+        .then(|| latency[2].p99_us / latency[0].p99_us);
     let training = match &args.labels {
         None => None,
         Some(labels) => {
@@ -186,5 +206,119 @@ pub fn run(args: &BenchRefundsArgs) -> Result<BenchRefundsReport> {
         latency,
         p99_ratio_model_over_baseline: ratio,
         training,
+    })
+}
+
+/// `clawback bench-graph`: building the identity graph from scratch.
+#[derive(Debug, clap::Args)]
+pub struct BenchGraphArgs {
+    #[arg(long, default_value_t = 1_000_000)]
+    pub accounts: u32,
+    /// Holder links in total (signups bring five each: e-mail, phone, device, place,
+    /// building; the rest are cards and devices added later).
+    #[arg(long, default_value_t = 10_000_000)]
+    pub links: u64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct BenchGraphReport {
+    pub accounts: usize,
+    pub links: u64,
+    pub events: u64,
+    /// Time inside `IdentityGraph::observe` only (event generation and parsing excluded).
+    pub graph_seconds: f64,
+    pub total_seconds: f64,
+    pub peak_rss_bytes: Option<u64>,
+    /// Peak RSS over accounts and over links (an upper bound: it includes the process).
+    pub bytes_per_account: Option<f64>,
+    pub bytes_per_link: Option<f64>,
+}
+
+/// Synthetic identities: households share addresses, some people share a device, every
+/// account gets cards and devices until the link budget is spent. Seeded.
+pub fn bench_graph(args: &BenchGraphArgs) -> Result<BenchGraphReport> {
+    use clawback_engine::IdentityGraph;
+    let started = Instant::now();
+    let mut rng = rand_pcg::Pcg64::seed_from_u64(42);
+    let mut graph = IdentityGraph::default();
+    let mut sink = clawback_engine::AlertSink::default();
+    let n = args.accounts.max(1);
+    let extra = args.links.saturating_sub(u64::from(n) * 5);
+    let per_account = extra.div_ceil(u64::from(n));
+    let mut graph_ns: u128 = 0;
+    let mut events = 0u64;
+    let mut batch: Vec<Event> = Vec::with_capacity(4096);
+    let mut flush = |batch: &mut Vec<Event>,
+                     graph: &mut IdentityGraph,
+                     sink: &mut clawback_engine::AlertSink| {
+        let t = Instant::now();
+        for ev in batch.iter() {
+            graph.observe(ev, sink);
+        }
+        graph_ns += t.elapsed().as_nanos();
+        events += batch.len() as u64;
+        batch.clear();
+        sink.clear();
+    };
+    let ts = |i: u64| {
+        let secs = 1_790_000_000 + i;
+        let t = time::OffsetDateTime::from_unix_timestamp(secs as i64)
+            .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+        t.format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default()
+    };
+    let mut seq = 0u64;
+    for a in 0..n {
+        let house = if rng.random_bool(0.1) {
+            rng.random_range(0..n)
+        } else {
+            a
+        };
+        let device = if rng.random_bool(0.02) {
+            rng.random_range(0..n)
+        } else {
+            a
+        };
+        let line = format!(
+            r#"{{"event_id":"s{a}","type":"account_created","ts":"{}","account_id":"acct-{a}","email":"person.{a}@example.com","phone":"+1212{:07}","device_id":"dev-{device}","address":{{"line1":"{} Main Street","line2":"Apt {}","city":"Springfield","postal_code":"{:05}","country":"US"}}}}"#,
+            ts(seq),
+            a % 10_000_000,
+            house % 9_000 + 1,
+            house % 50,
+            10_000 + house / 9_000 % 89_999,
+        );
+        seq += 1;
+        batch.push(parse_line(line.as_bytes()).map_err(|e| anyhow::anyhow!("{e}"))?);
+        for k in 0..per_account {
+            let line = if k % 2 == 0 {
+                format!(
+                    r#"{{"event_id":"p{a}-{k}","type":"payment_method_added","ts":"{}","account_id":"acct-{a}","payment_fingerprint":"pf-{a}-{k}"}}"#,
+                    ts(seq)
+                )
+            } else {
+                format!(
+                    r#"{{"event_id":"l{a}-{k}","type":"login","ts":"{}","account_id":"acct-{a}","success":true,"device_id":"dev-{a}-{k}"}}"#,
+                    ts(seq)
+                )
+            };
+            seq += 1;
+            batch.push(parse_line(line.as_bytes()).map_err(|e| anyhow::anyhow!("{e}"))?);
+        }
+        if batch.len() >= 4096 {
+            flush(&mut batch, &mut graph, &mut sink);
+        }
+    }
+    flush(&mut batch, &mut graph, &mut sink);
+    let (accounts, links, _) = graph.sizes();
+    let rss = crate::progress::peak_rss_bytes();
+    Ok(BenchGraphReport {
+        accounts,
+        links,
+        events,
+        graph_seconds: graph_ns as f64 / 1e9,
+        total_seconds: started.elapsed().as_secs_f64(),
+        peak_rss_bytes: rss,
+        bytes_per_account: rss.map(|r| r as f64 / accounts.max(1) as f64),
+        bytes_per_link: rss.map(|r| r as f64 / links.max(1) as f64),
     })
 }

@@ -5,6 +5,7 @@ mod bench;
 mod bench_refunds;
 mod caught;
 mod demo;
+mod graph_model;
 mod ingest;
 mod intake;
 mod lines;
@@ -61,6 +62,12 @@ enum Command {
     /// Time refund decisions in-process (p50/p99, baseline and with a model) and training
     /// on a large labelled matrix.
     BenchRefunds(bench_refunds::BenchRefundsArgs),
+    /// Time building the identity graph from synthetic identities (default: 1M accounts,
+    /// 10M links) and report memory per account and per link.
+    BenchGraph(bench_refunds::BenchGraphArgs),
+    /// Train a link-aware node classifier on any graph (nodes CSV, edge CSVs) and score
+    /// every node: gradient-boosted trees on node features plus neighbour aggregates.
+    GraphModel(graph_model::GraphModelArgs),
     /// Print the refund feature registry (what the model sees and rules may read) as
     /// Markdown; docs/features.md is this output.
     Features,
@@ -245,6 +252,8 @@ fn run(cli: Cli) -> Result<()> {
             print_json(&report)
         }
         Command::BenchRefunds(args) => print_json(&bench_refunds::run(&args)?),
+        Command::BenchGraph(args) => print_json(&bench_refunds::bench_graph(&args)?),
+        Command::GraphModel(args) => print_json(&graph_model::run(&args)?),
         Command::Features => {
             let text = features_markdown();
             write!(std::io::stdout().lock(), "{text}").context("writing to standard output")?;

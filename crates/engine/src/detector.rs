@@ -35,6 +35,11 @@ pub struct AlertSink {
 }
 
 impl AlertSink {
+    /// Drops collected alerts (benchmarks that only build state).
+    pub fn clear(&mut self) {
+        self.alerts.clear();
+    }
+
     /// Raises (or re-raises, when `alert_id` was used before) an alert at the time of `ev`.
     /// `alert_id` must be derived from what the alert is about (the ring, the employee, the
     /// return), so that a growing alert keeps its id across runs.
