@@ -233,6 +233,8 @@ pub struct IdentityGraph {
     operators: FxHashMap<KeyHash, Holders>,
     /// Accounts tied together by operators.
     rings: Rings,
+    /// Keys computed while assessing a signup, reused when the same event is absorbed.
+    pending: Option<(Id, Id, Vec<Key>)>,
     links: u64,
 }
 
@@ -436,12 +438,15 @@ impl IdentityGraph {
     }
 
     /// Signals for a signup, before the account is absorbed.
-    pub fn assess_signup(&self, e: &AccountCreated, ev: &Event, out: &mut Vec<Signal>) {
-        let Some((_, keys)) = self.holder_keys(ev) else {
+    pub fn assess_signup(&mut self, e: &AccountCreated, ev: &Event, out: &mut Vec<Signal>) {
+        let Some((acct, keys)) = self.holder_keys(ev) else {
             return;
         };
         let me = self.index.get(&e.account_id).copied();
         let links = self.ban_links(&keys, me);
+        // Normalising (phone parsing above all) is the signup's main cost: keep the keys
+        // for `observe` of the same event.
+        self.pending = Some((ev.event_id.clone(), acct, keys));
         // One signal per kind of evidence, strongest first. Weak evidence (an address, one
         // hop through another account) adds up to at most WEAK_CAP log-odds: with the
         // signup prior of -4 that reaches `review` (0.5) but never `block` (0.9), so a
@@ -498,7 +503,12 @@ impl IdentityGraph {
             Body::SupportContact(c) => self.observe_contact(c, ev, sink),
             _ => {}
         }
-        let Some((acct, keys)) = self.holder_keys(ev) else {
+        let pending = self
+            .pending
+            .take()
+            .filter(|(id, _, _)| *id == ev.event_id)
+            .map(|(_, a, k)| (a, k));
+        let Some((acct, keys)) = pending.or_else(|| self.holder_keys(ev)) else {
             return;
         };
         let n = self.node(&acct);
@@ -676,28 +686,43 @@ impl IdentityGraph {
         };
         let root = self.rings.find(n);
         let ring = self.rings.size[root as usize];
-        let keys = self.accounts[n as usize].keys.clone();
-        let links = self.ban_links_hashed(&keys, Some(n));
-        GraphFacts {
+        let mut facts = GraphFacts {
             ring_accounts: if ring as usize >= RING_MIN_ACCOUNTS {
                 ring
             } else {
                 0
             },
-            banned_strong: links
-                .iter()
-                .filter(|l| l.via.is_none() && l.kind.strong())
-                .count() as u32,
-            banned_weak: links
-                .iter()
-                .filter(|l| l.via.is_some() || !l.kind.strong())
-                .count() as u32,
-            linked_accounts: keys
-                .iter()
-                .filter(|k| self.kind_of(**k).is_some_and(Kind::strong))
-                .map(|k| self.others(*k, Some(n)).count())
-                .sum::<usize>() as u32,
+            ..GraphFacts::default()
+        };
+        // Counting only, without building reasons: this runs for every refund request.
+        for &k in &self.accounts[n as usize].keys {
+            let Some(h) = self.holders.get(&k).filter(|h| h.count as usize <= HUB) else {
+                continue;
+            };
+            let strong = h.kind.strong();
+            for other in h.accounts().filter(|&a| a != n) {
+                let o = &self.accounts[other as usize];
+                facts.linked_accounts += u32::from(strong);
+                if o.banned {
+                    if strong {
+                        facts.banned_strong += 1;
+                    } else {
+                        facts.banned_weak += 1;
+                    }
+                } else if strong {
+                    for &k2 in &o.keys {
+                        if k2 == k || !self.kind_of(k2).is_some_and(Kind::strong) {
+                            continue;
+                        }
+                        facts.banned_weak += self
+                            .others(k2, Some(other))
+                            .filter(|&far| far != n && self.accounts[far as usize].banned)
+                            .count() as u32;
+                    }
+                }
+            }
         }
+        facts
     }
 
     /// Accounts, holder links and operator identifiers held, for memory reporting.
