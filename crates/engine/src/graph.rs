@@ -32,6 +32,9 @@ pub const HUB: usize = 25;
 pub const OPERATOR_MIN_ACCOUNTS: usize = 3;
 /// Smallest group reported as a `fraud_ring`.
 pub const RING_MIN_ACCOUNTS: usize = 3;
+/// A group is reported once this many of its members have claimed refunds: someone who
+/// helps three relatives with their accounts ties them too, but does not claim for them.
+pub const RING_MIN_CLAIMANTS: usize = 2;
 /// Evidence listed on a ring alert.
 const MAX_EVIDENCE: usize = 12;
 
@@ -157,6 +160,10 @@ struct AccountNode {
     keys: Vec<KeyHash>,
     /// Identifiers that contacted support about this account and are not the holder's.
     operator_keys: Vec<KeyHash>,
+    /// Refunds claimed, and their value in US cents: what makes a group of accounts tied by
+    /// operators a ring worth an investigator's time.
+    claims: u32,
+    claim_usd_cents: i64,
     banned: bool,
     country: Option<Id>,
 }
@@ -501,6 +508,17 @@ impl IdentityGraph {
                 self.accounts[n as usize].banned = true;
             }
             Body::SupportContact(c) => self.observe_contact(c, ev, sink),
+            Body::RefundRequested(r) => {
+                let n = self.node(&r.account_id);
+                let a = &mut self.accounts[n as usize];
+                a.claims += 1;
+                a.claim_usd_cents +=
+                    crate::money::usd_cents(r.money.amount_minor, &r.money.currency);
+                // A first claim can carry the group over the risk bar.
+                if a.claims == 1 {
+                    self.maybe_alert_ring(n, ev, sink);
+                }
+            }
             _ => {}
         }
         let pending = self
@@ -629,6 +647,21 @@ impl IdentityGraph {
         // Members and the identifiers that tie them, for the investigator.
         let mut members: Vec<u32> = self.rings.members.get(&root).cloned().unwrap_or_default();
         members.sort_unstable();
+        let claimants = members
+            .iter()
+            .filter(|&&m| self.accounts[m as usize].claims > 0)
+            .count();
+        if claimants < RING_MIN_CLAIMANTS {
+            return;
+        }
+        let claims: u32 = members
+            .iter()
+            .map(|&m| self.accounts[m as usize].claims)
+            .sum();
+        let value: i64 = members
+            .iter()
+            .map(|&m| self.accounts[m as usize].claim_usd_cents)
+            .sum();
         let mut evidence: Vec<Key> = Vec::new();
         for &m in &members {
             for k in &self.accounts[m as usize].operator_keys {
@@ -667,15 +700,26 @@ impl IdentityGraph {
             .take(3)
             .map(|k| format!("{} {}", k.0.words(), k.1))
             .collect();
-        let reasons = vec![Reason::new(
-            "shared_support_operators",
-            format!(
-                "{} accounts whose support contacts came from the same operators ({})",
-                members.len(),
-                words.join(", ")
+        let reasons = vec![
+            Reason::new(
+                "shared_support_operators",
+                format!(
+                    "{} accounts whose support contacts came from the same operators ({})",
+                    members.len(),
+                    words.join(", ")
+                ),
             ),
-        )];
-        let score = 1.0 - 1.0 / (members.len() as f64);
+            Reason::new(
+                "ring_claims",
+                format!(
+                    "{claimants} of them claimed {claims} refunds worth {}",
+                    crate::money::dollars(value)
+                ),
+            ),
+        ];
+        // Risk grows with how many members claim: operators with one claimant are helpers,
+        // with many they are a service.
+        let score = 1.0 - 0.5f64.powf(claimants as f64 / 2.0);
         sink.raise(ev, id, "fraud_ring", score, entities, reasons);
     }
 
@@ -867,28 +911,51 @@ mod tests {
         let mut e = Engine::baseline();
         let mut n = 0;
         let mut rings: Vec<Alert> = Vec::new();
-        for (i, acct) in ["c1", "c2", "c3", "c4", "c5"].iter().enumerate() {
-            n += 1;
+        let contact = |e: &mut Engine, n: &mut u32, i: u32, acct: &str| -> Vec<Alert> {
+            *n += 1;
             e.apply(&signup(
-                n,
-                i as u32,
+                *n,
+                i,
                 acct,
                 &format!(r#""email":"{acct}@example.com","device_id":"own-{acct}""#),
             ));
-            n += 1;
+            *n += 1;
             let out = e.apply(&ev(
-                n,
+                *n,
                 "support_contact",
-                100 + i as u32,
+                100 + i,
                 &format!(
                     r#""contact_id":"k{i}","employee_id":"emp","channel":"chat","identity_verified":false,"account_id":"{acct}","device_id":"op-dev""#
                 ),
             ));
+            out.alerts
+                .into_iter()
+                .filter(|a| a.kind == "fraud_ring")
+                .collect()
+        };
+        for (i, acct) in ["c1", "c2", "c3", "c4"].iter().enumerate() {
+            rings.extend(contact(&mut e, &mut n, i as u32, acct));
+        }
+        assert!(
+            rings.is_empty(),
+            "tied by an operator but nobody claimed: a helper, not a ring"
+        );
+        for (i, acct) in ["c1", "c2"].iter().enumerate() {
+            let out = e.apply(&ev(
+                500 + i as u32,
+                "refund_requested",
+                300 + i as u32,
+                &format!(
+                    r#""refund_id":"r{i}","order_id":"o{i}","account_id":"{acct}","amount_minor":99900,"currency":"USD","reason":"not_received","channel":"chat""#
+                ),
+            ));
             rings.extend(out.alerts.into_iter().filter(|a| a.kind == "fraud_ring"));
         }
-        assert_eq!(rings.len(), 3, "raised at 3 members, re-raised at 4 and 5");
+        assert_eq!(rings.len(), 1, "raised when the second member claims");
+        rings.extend(contact(&mut e, &mut n, 9, "c5"));
+        assert_eq!(rings.len(), 2, "re-raised as it grows");
         assert!(rings.iter().all(|a| a.alert_id == rings[0].alert_id));
-        let last = &rings[2];
+        let last = &rings[1];
         let accounts = last
             .entities
             .iter()
@@ -896,6 +963,13 @@ mod tests {
             .count();
         assert_eq!(accounts, 5);
         assert!(last.entities.iter().any(|x| x.id == "op-dev"));
+        assert!(
+            last.reasons[1]
+                .detail
+                .contains("2 of them claimed 2 refunds"),
+            "{:?}",
+            last.reasons
+        );
         // The holder contacting about their own account adds nothing.
         let out = e.apply(&ev(
             99,
