@@ -28,6 +28,15 @@ pub struct Caught {
     /// Accounts labelled as part of a refund service, and how many groups they form.
     pub ring_accounts: u64,
     pub rings: u64,
+    /// Accounts named by `fraud_ring` alerts, and how many of them are ring members.
+    pub ring_accounts_named: u64,
+    pub ring_accounts_named_right: u64,
+    /// Ban evaders' new accounts, and how many were reviewed or blocked at signup or named
+    /// by a `ban_evasion` alert; honest signups reviewed or blocked.
+    pub evaders: u64,
+    pub evaders_caught: u64,
+    pub honest_signups: u64,
+    pub honest_signups_flagged: u64,
     /// Employees labelled as insiders, and how many of them an alert named.
     pub insiders: u64,
     pub insiders_alerted: u64,
@@ -48,6 +57,9 @@ fn lines(path: &Path) -> Result<impl Iterator<Item = std::io::Result<String>>> {
 pub fn measure(events: &Path, labels: &Path, out: &Path) -> Result<Caught> {
     let mut fraud_refund = FxHashMap::default();
     let mut ring_groups = FxHashSet::default();
+    let mut ring_members = FxHashSet::default();
+    let mut evaders = FxHashSet::default();
+    let mut honest_accounts = FxHashSet::default();
     let mut insiders = FxHashSet::default();
     let mut phishing = FxHashSet::default();
     let mut campaigns: FxHashMap<clawback_events::Id, u64> = FxHashMap::default();
@@ -68,6 +80,13 @@ pub fn measure(events: &Path, labels: &Path, out: &Path) -> Result<Caught> {
                 if let Some(g) = l.group {
                     ring_groups.insert(g);
                 }
+                ring_members.insert(l.id);
+            }
+            LabelEntity::Account if fraud && l.kind.as_deref() == Some("ban_evasion") => {
+                evaders.insert(l.id);
+            }
+            LabelEntity::Account if !fraud => {
+                honest_accounts.insert(l.id);
             }
             LabelEntity::Report if fraud => {
                 if let Some(g) = l.group {
@@ -94,6 +113,7 @@ pub fn measure(events: &Path, labels: &Path, out: &Path) -> Result<Caught> {
     c.insiders = insiders.len() as u64;
 
     let mut amount = FxHashMap::default();
+    let mut caught_evaders = FxHashSet::default();
     for line in lines(events)? {
         let line = line.with_context(|| format!("reading {}", events.display()))?;
         if !line.contains("refund_requested") {
@@ -113,6 +133,18 @@ pub fn measure(events: &Path, labels: &Path, out: &Path) -> Result<Caught> {
         let d: Decision = serde_json::from_str(&line?).context("reading decisions.jsonl")?;
         if d.point == Point::Report && d.decision == Outcome::Phishing && phishing.contains(&d.id) {
             c.phishing_caught += 1;
+        }
+        if d.point == Point::Signup {
+            let flagged = d.decision != Outcome::Allow;
+            if evaders.contains(&d.id) {
+                c.evaders += 1;
+                if flagged {
+                    caught_evaders.insert(d.id.clone());
+                }
+            } else if honest_accounts.contains(&d.id) {
+                c.honest_signups += 1;
+                c.honest_signups_flagged += u64::from(flagged);
+            }
         }
         if d.point != Point::Refund {
             continue;
@@ -137,15 +169,26 @@ pub fn measure(events: &Path, labels: &Path, out: &Path) -> Result<Caught> {
     }
 
     let mut alerted = FxHashSet::default();
+    let mut named = FxHashSet::default();
     for line in lines(&out.join("alerts.jsonl"))? {
         let a: clawback_events::output::Alert =
             serde_json::from_str(&line?).context("reading alerts.jsonl")?;
         for e in a.entities {
             if e.kind == EntityType::Employee && insiders.contains(&e.id) {
                 alerted.insert(e.id);
+            } else if e.kind == EntityType::Account && a.kind == "fraud_ring" {
+                named.insert(e.id);
+            } else if e.kind == EntityType::Account
+                && a.kind == "ban_evasion"
+                && evaders.contains(&e.id)
+            {
+                caught_evaders.insert(e.id);
             }
         }
     }
+    c.ring_accounts_named = named.len() as u64;
+    c.ring_accounts_named_right = named.iter().filter(|a| ring_members.contains(*a)).count() as u64;
+    c.evaders_caught = caught_evaders.len() as u64;
     c.insiders_alerted = alerted.len() as u64;
     c.fraud_value_usd = c.fraud_value_usd.round();
     c.fraud_value_stopped_usd = c.fraud_value_stopped_usd.round();

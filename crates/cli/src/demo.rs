@@ -212,8 +212,17 @@ pub fn run(out: &Path, seed: u64, customers: u32, days: u32, w: &mut dyn Write) 
     )?;
     writeln!(
         w,
-        "  refund-service rings   {} rings, {} client accounts (ring detection arrives with the identity graph)",
-        c.rings, c.ring_accounts
+        "  refund-service rings   {} of {} ring accounts named by fraud_ring alerts ({} named in all; {} rings)",
+        c.ring_accounts_named_right, c.ring_accounts, c.ring_accounts_named, c.rings
+    )?;
+    writeln!(
+        w,
+        "  ban evaders            {} of {} flagged at signup or alerted; honest signups flagged {} of {} ({:.2}%)",
+        c.evaders_caught,
+        c.evaders,
+        c.honest_signups_flagged,
+        c.honest_signups,
+        pct(c.honest_signups_flagged as f64, c.honest_signups as f64)
     )?;
     writeln!(
         w,
