@@ -492,6 +492,27 @@ pub fn replay_into(
     })
 }
 
+/// Replays an events file through `engine` for its taps alone (training export, rule
+/// backtests): decisions, alerts and quarantine go nowhere.
+pub fn replay_for_tap(events: &Path, engine: &mut Engine, tap: Tap<'_>) -> Result<Summary> {
+    let mut sink_d = std::io::sink();
+    let mut sink_a = std::io::sink();
+    let mut sinks = Sinks {
+        decisions: JsonlWriter::new(&mut sink_d as &mut dyn Write),
+        alerts: JsonlWriter::new(&mut sink_a as &mut dyn Write),
+    };
+    replay_into(
+        &Source::Events(events.to_path_buf()),
+        engine,
+        clawback_engine::DEFAULT_SLACK_MS,
+        default_parse_threads(),
+        &mut sinks,
+        &mut std::io::sink(),
+        tap,
+    )
+    .with_context(|| format!("replaying {}", events.display()))
+}
+
 #[derive(Serialize)]
 struct RuleHitLine<'a> {
     refund_id: &'a str,

@@ -1,13 +1,10 @@
 //! `clawback rules check` and `clawback rules test`: load analyst rules (reporting the
 //! first problem with file, line and column) and backtest them on labelled history.
 
-use crate::replay::{self, Sinks, Source};
+use crate::replay;
 use crate::setup::{self, EngineSetup};
-use anyhow::{Context, Result};
+use anyhow::Result;
 use clawback_engine::features::F;
-use clawback_events::output::JsonlWriter;
-use clawback_events::{Body, Id, LabelEntity, Verdict, parse_line};
-use rustc_hash::FxHashMap;
 use serde::Serialize;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -67,21 +64,6 @@ pub struct BacktestReport {
     pub evaluation_errors: u64,
 }
 
-fn refund_labels(path: &Path) -> Result<FxHashMap<Id, bool>> {
-    let text = std::fs::read(path)
-        .with_context(|| format!("cannot read the labels file {}", path.display()))?;
-    let mut out = FxHashMap::default();
-    for line in text.split(|b| *b == b'\n') {
-        if let Ok(ev) = parse_line(line)
-            && let Body::Label(l) = ev.body
-            && l.entity == LabelEntity::Refund
-        {
-            out.insert(l.id, l.label == Verdict::Fraud);
-        }
-    }
-    Ok(out)
-}
-
 pub fn run(cmd: &RulesCommand, out: &mut dyn Write) -> Result<()> {
     match cmd {
         RulesCommand::Check { rules } => {
@@ -121,7 +103,7 @@ pub fn backtest(
     labels: &Path,
     model: Option<&Path>,
 ) -> Result<BacktestReport> {
-    let labels = refund_labels(labels)?;
+    let labels = crate::train::read_labels(labels)?;
     let setup = EngineSetup {
         model: model.map(Path::to_path_buf),
         rules: Some(rules.to_path_buf()),
@@ -144,13 +126,6 @@ pub fn backtest(
         .collect();
     let (mut refunds, mut fraud, mut legit, mut fraud_value) = (0u64, 0u64, 0u64, 0.0f64);
     {
-        let mut sink_d = std::io::sink();
-        let mut sink_a = std::io::sink();
-        let mut sinks = Sinks {
-            decisions: JsonlWriter::new(&mut sink_d as &mut dyn Write),
-            alerts: JsonlWriter::new(&mut sink_a as &mut dyn Write),
-        };
-        let mut quarantine = std::io::sink();
         let mut tap = |o: &clawback_engine::Outputs| -> Result<()> {
             let (Some(x), Some(d)) = (&o.features, o.decisions.first()) else {
                 return Ok(());
@@ -185,15 +160,7 @@ pub fn backtest(
             }
             Ok(())
         };
-        replay::replay_into(
-            &Source::Events(events.to_path_buf()),
-            &mut engine,
-            clawback_engine::DEFAULT_SLACK_MS,
-            replay::default_parse_threads(),
-            &mut sinks,
-            &mut quarantine,
-            &mut tap,
-        )?;
+        replay::replay_for_tap(events, &mut engine, &mut tap)?;
     }
     for p in &mut per {
         let labelled = p.fired_fraud + p.fired_legit;

@@ -5,11 +5,11 @@
 
 use crate::lines::Lines;
 use crate::progress;
-use crate::replay::{self, Sinks, Source};
+use crate::replay;
 use anyhow::{Context, Result, bail};
 use clawback_engine::features::{F, N_REFUND_FEATURES, REFUND_FEATURES, RefundFeatures};
 use clawback_engine::{Engine, RefundCosts};
-use clawback_events::output::{JsonlWriter, Outcome};
+use clawback_events::output::Outcome;
 use clawback_events::{Body, Id, LabelEntity, Verdict, parse_line};
 use clawback_model::metrics::{average_precision, log_loss, roc_auc};
 use clawback_model::{
@@ -153,13 +153,6 @@ pub fn collect_rows(events: &Path, labels: &FxHashMap<Id, bool>) -> Result<(Vec<
     engine.capture_features(true);
     let mut rows: Vec<Row> = Vec::new();
     let mut unlabelled = 0usize;
-    let mut sink_d = std::io::sink();
-    let mut sink_a = std::io::sink();
-    let mut sinks = Sinks {
-        decisions: JsonlWriter::new(&mut sink_d as &mut dyn Write),
-        alerts: JsonlWriter::new(&mut sink_a as &mut dyn Write),
-    };
-    let mut quarantine = std::io::sink();
     let mut tap = |o: &clawback_engine::Outputs| -> Result<()> {
         if let (Some(x), Some(d)) = (&o.features, o.decisions.first()) {
             if labels.contains_key(&d.id) {
@@ -174,16 +167,7 @@ pub fn collect_rows(events: &Path, labels: &FxHashMap<Id, bool>) -> Result<(Vec<
         }
         Ok(())
     };
-    replay::replay_into(
-        &Source::Events(events.to_path_buf()),
-        &mut engine,
-        clawback_engine::DEFAULT_SLACK_MS,
-        replay::default_parse_threads(),
-        &mut sinks,
-        &mut quarantine,
-        &mut tap,
-    )
-    .with_context(|| format!("replaying {}", events.display()))?;
+    replay::replay_for_tap(events, &mut engine, &mut tap)?;
     Ok((rows, unlabelled))
 }
 

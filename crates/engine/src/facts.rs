@@ -23,8 +23,8 @@ pub struct Account {
     pub order_value_usd_cents: i64,
     pub refunds_requested: u32,
     pub refund_value_usd_cents: i64,
-    /// Email keys (trimmed, lower-case), phone keys (digits only) and devices seen.
-    pub emails: Vec<Id>,
+    /// Phone keys (digits only) and devices seen; the identity graph keeps the normalised
+    /// identifiers, these are for the refund features' "is the contact the holder" tests.
     pub phones: Vec<Id>,
     pub devices: Vec<Id>,
     /// IP addresses the account holder used (signup, logins, orders).
@@ -40,12 +40,6 @@ fn remember(list: &mut Vec<Id>, value: Id) {
     if !list.contains(&value) && list.len() < MAX_IDENTIFIERS {
         list.push(value);
     }
-}
-
-/// A light key for an email: trimmed and lower-cased. Provider rules (Gmail dots, plus
-/// tags) belong to the identity graph.
-pub fn email_key(email: &str) -> Id {
-    Id::from(email.trim().to_lowercase())
 }
 
 /// A light key for a phone number: its digits. E.164 normalisation belongs to the identity
@@ -170,7 +164,6 @@ impl Facts {
             Body::AccountCreated(e) => {
                 let a = self.accounts.entry(e.account_id.clone()).or_default();
                 a.created_ms = Some(a.created_ms.map_or(t, |c| c.min(t)));
-                remember(&mut a.emails, email_key(&e.email));
                 if let Some(p) = e.phone.as_deref().and_then(phone_key) {
                     remember(&mut a.phones, p);
                 }
@@ -183,9 +176,6 @@ impl Facts {
             }
             Body::AccountUpdated(e) => {
                 let a = self.accounts.entry(e.account_id.clone()).or_default();
-                if let Some(m) = &e.email {
-                    remember(&mut a.emails, email_key(m));
-                }
                 if let Some(p) = e.phone.as_deref().and_then(phone_key) {
                     remember(&mut a.phones, p);
                 }

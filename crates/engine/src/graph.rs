@@ -311,81 +311,87 @@ impl IdentityGraph {
 
     /// Keys of an event's identifiers for the holder of `account`.
     fn holder_keys(&self, ev: &Event) -> Option<(Id, Vec<Key>)> {
-        let country_of = |a: &Id| {
-            self.index
-                .get(a)
-                .and_then(|&n| self.accounts[n as usize].country.clone())
-        };
-        let mut out = Vec::new();
-        let mut push = |k: Kind, v: Option<Id>| {
-            if let Some(v) = v {
-                out.push((k, v));
+        /// The identifiers an event may carry about the holder; each event sets its own.
+        #[derive(Default)]
+        struct Profile<'a> {
+            email: Option<&'a str>,
+            phone: Option<&'a str>,
+            device: Option<&'a str>,
+            card: Option<&'a str>,
+            address: Option<&'a Address>,
+        }
+        fn keys_of(p: Profile<'_>, country: Option<&str>) -> Vec<Key> {
+            let mut out = Vec::new();
+            out.extend(p.email.and_then(keys::email).map(|k| (Kind::Email, k)));
+            out.extend(
+                p.phone
+                    .and_then(|x| keys::phone(x, country))
+                    .map(|k| (Kind::Phone, k)),
+            );
+            out.extend(p.device.and_then(keys::opaque).map(|k| (Kind::Device, k)));
+            out.extend(p.card.and_then(keys::opaque).map(|k| (Kind::Card, k)));
+            if let Some((place, building)) = p.address.and_then(keys::address) {
+                out.push((Kind::Place, place));
+                out.push((Kind::Building, building));
             }
-        };
-        let acct = match &ev.body {
-            Body::AccountCreated(e) => {
-                let c = e.address.as_ref().map(|a| a.country.clone());
-                push(Kind::Email, keys::email(&e.email));
-                push(
-                    Kind::Phone,
-                    e.phone
-                        .as_deref()
-                        .and_then(|p| keys::phone(p, c.as_deref())),
-                );
-                push(Kind::Device, e.device_id.as_deref().and_then(keys::opaque));
-                if let Some(a) = &e.address
-                    && let Some((place, building)) = keys::address(a)
-                {
-                    push(Kind::Place, Some(place));
-                    push(Kind::Building, Some(building));
-                }
-                e.account_id.clone()
-            }
-            Body::AccountUpdated(e) => {
-                let c = e
-                    .address
-                    .as_ref()
-                    .map(|a| a.country.clone())
-                    .or_else(|| country_of(&e.account_id));
-                push(Kind::Email, e.email.as_deref().and_then(keys::email));
-                push(
-                    Kind::Phone,
-                    e.phone
-                        .as_deref()
-                        .and_then(|p| keys::phone(p, c.as_deref())),
-                );
-                push(Kind::Device, e.device_id.as_deref().and_then(keys::opaque));
-                if let Some(a) = &e.address
-                    && let Some((place, building)) = keys::address(a)
-                {
-                    push(Kind::Place, Some(place));
-                    push(Kind::Building, Some(building));
-                }
-                e.account_id.clone()
-            }
-            Body::Login(e) if e.success => {
-                push(Kind::Device, e.device_id.as_deref().and_then(keys::opaque));
-                e.account_id.clone()
-            }
-            Body::PaymentMethodAdded(e) => {
-                push(Kind::Card, keys::opaque(&e.payment_fingerprint));
-                e.account_id.clone()
-            }
-            Body::OrderPlaced(e) => {
-                push(
-                    Kind::Card,
-                    e.payment_fingerprint.as_deref().and_then(keys::opaque),
-                );
-                push(Kind::Device, e.device_id.as_deref().and_then(keys::opaque));
-                if let Some((place, building)) = keys::address(&e.shipping_address) {
-                    push(Kind::Place, Some(place));
-                    push(Kind::Building, Some(building));
-                }
-                e.account_id.clone()
-            }
+            out
+        }
+        let (acct, profile, country) = match &ev.body {
+            Body::AccountCreated(e) => (
+                &e.account_id,
+                Profile {
+                    email: Some(&e.email),
+                    phone: e.phone.as_deref(),
+                    device: e.device_id.as_deref(),
+                    address: e.address.as_ref(),
+                    ..Profile::default()
+                },
+                e.address.as_ref().map(|a| a.country.clone()),
+            ),
+            Body::AccountUpdated(e) => (
+                &e.account_id,
+                Profile {
+                    email: e.email.as_deref(),
+                    phone: e.phone.as_deref(),
+                    device: e.device_id.as_deref(),
+                    address: e.address.as_ref(),
+                    ..Profile::default()
+                },
+                e.address.as_ref().map(|a| a.country.clone()).or_else(|| {
+                    self.index
+                        .get(&e.account_id)
+                        .and_then(|&n| self.accounts[n as usize].country.clone())
+                }),
+            ),
+            Body::Login(e) if e.success => (
+                &e.account_id,
+                Profile {
+                    device: e.device_id.as_deref(),
+                    ..Profile::default()
+                },
+                None,
+            ),
+            Body::PaymentMethodAdded(e) => (
+                &e.account_id,
+                Profile {
+                    card: Some(&e.payment_fingerprint),
+                    ..Profile::default()
+                },
+                None,
+            ),
+            Body::OrderPlaced(e) => (
+                &e.account_id,
+                Profile {
+                    device: e.device_id.as_deref(),
+                    card: e.payment_fingerprint.as_deref(),
+                    address: Some(&e.shipping_address),
+                    ..Profile::default()
+                },
+                None,
+            ),
             _ => return None,
         };
-        Some((acct, out))
+        Some((acct.clone(), keys_of(profile, country.as_deref())))
     }
 
     /// Banned accounts tied to these keys: directly, or through one strong hop (an account

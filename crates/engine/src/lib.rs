@@ -157,7 +157,13 @@ impl Engine {
                 self.graph.assess_signup(a, ev, &mut signals);
             }
             let v = if let Body::RefundRequested(r) = &ev.body {
-                let graph = self.graph.account_facts(&r.account_id);
+                // Only the model, analyst rules and the training export read the graph
+                // features; the baseline's signals do not, so it skips the walk.
+                let graph = if self.refund.reads_graph_features() {
+                    self.graph.account_facts(&r.account_id)
+                } else {
+                    GraphFacts::default()
+                };
                 let features = self
                     .refund
                     .state

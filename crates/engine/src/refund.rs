@@ -228,6 +228,11 @@ impl RefundScorer {
         self.rules = rules;
     }
 
+    /// Whether anything downstream reads the identity-graph features.
+    pub(crate) fn reads_graph_features(&self) -> bool {
+        self.model.is_some() || self.rules.is_some() || self.capture
+    }
+
     pub fn rules(&self) -> Option<&RuleSet> {
         self.rules.as_ref()
     }
