@@ -138,6 +138,9 @@ registry! {
     BannedLinksStrong "banned_links_strong" Number "accounts closed by the retailer that share an e-mail, phone, device or card with this account" "shares a strong identifier with {} banned accounts" "";
     BannedLinksWeak "banned_links_weak" Number "banned accounts tied by an address or through one strong hop" "tied to {} banned accounts by an address or one hop" "";
     StrongLinkedAccounts "strong_linked_accounts" Number "other accounts sharing an e-mail, phone, device or card with this one (hubs excluded)" "shares a strong identifier with {} other accounts" "";
+    RingScore "ring_score" Number "score of the fraud_ring alert that names the account (0 when none): grows with how many ring members claimed" "the account's ring scores {}" "";
+    BannedLinkStrength "banned_link_strength" Number "strongest tie to a banned account, 0 to 1: identifier type weight times its rarity (shared by few accounts), halved for one hop" "its tie to a banned account has strength {}" "";
+    NeighbourFraudShare "neighbour_fraud_share" Number "share of the accounts it shares an identifier with that have a fraud outcome so far (banned, a chargeback, a return received empty or wrong)" "{} of its linked accounts have fraud outcomes" "";
     AgentSessionSuspect "agent_session_suspect" Bool "the agent's current session began from a device new to them after failed logins or off their usual hours" "the agent's session looks hijacked" "the agent's session looks normal";
 }
 
@@ -313,6 +316,16 @@ impl RefundFeatureState {
         set(F::BannedLinksStrong, graph.banned_strong as f32);
         set(F::BannedLinksWeak, graph.banned_weak as f32);
         set(F::StrongLinkedAccounts, graph.linked_accounts as f32);
+        set(F::RingScore, graph.ring_score);
+        set(F::BannedLinkStrength, graph.banned_strength);
+        set(
+            F::NeighbourFraudShare,
+            if graph.neighbours == 0 {
+                0.0
+            } else {
+                graph.neighbours_flagged as f32 / graph.neighbours as f32
+            },
+        );
         let amount = usd_cents(r.money.amount_minor, &r.money.currency) as f32 / 100.0;
         set(F::AmountUsd, amount);
         set(

@@ -11,6 +11,7 @@
 //! with [`Sequencer`]).
 
 mod baseline;
+mod communities;
 mod detector;
 mod facts;
 pub mod features;
@@ -195,6 +196,7 @@ impl Engine {
         }
         self.facts.absorb(ev);
         self.refund.state.absorb(ev);
+        self.note_outcomes(ev);
         let mut sink = AlertSink::default();
         self.graph.observe(ev, &mut sink);
         for d in &mut self.detectors {
@@ -204,6 +206,27 @@ impl Engine {
         self.stats.decisions += out.decisions.len() as u64;
         self.stats.alerts += out.alerts.len() as u64;
         out
+    }
+
+    /// Tells the graph about fraud outcomes the facts just learnt, so that the accounts
+    /// linked to this one see them (`neighbour_fraud_share`).
+    fn note_outcomes(&mut self, ev: &Event) {
+        let order = match &ev.body {
+            Body::Chargeback(c) => Some(&c.order_id),
+            Body::ReturnReceived(r) => self
+                .facts
+                .returns
+                .get(&r.return_id)
+                .filter(|x| x.receipt.as_ref().is_some_and(|p| p.empty_or_wrong))
+                .map(|x| &x.order_id),
+            _ => None,
+        };
+        if let Some(account) = order
+            .and_then(|o| self.facts.orders.get(o))
+            .map(|o| &o.account_id)
+        {
+            self.graph.note_outcome(account);
+        }
     }
 
     pub fn facts(&self) -> &Facts {
