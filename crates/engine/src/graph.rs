@@ -1347,7 +1347,12 @@ mod tests {
         let card = r#""payment_fingerprint":"pf-shared""#;
         for (i, acct) in ["x", "y"].iter().enumerate() {
             let i = i as u32;
-            e.apply(&signup(i, i, acct, &format!(r#""email":"{acct}@example.com""#)));
+            e.apply(&signup(
+                i,
+                i,
+                acct,
+                &format!(r#""email":"{acct}@example.com""#),
+            ));
             e.apply(&ev(
                 10 + i,
                 "order_placed",
@@ -1364,7 +1369,8 @@ mod tests {
                 n,
                 r#""refund_id":"rf","order_id":"o-y","account_id":"y","amount_minor":5000,"currency":"USD","reason":"damaged","channel":"web""#,
             ));
-            out.features.map_or(-1.0, |f| f[F::NeighbourFraudShare as usize])
+            out.features
+                .map_or(-1.0, |f| f[F::NeighbourFraudShare as usize])
         };
         assert_eq!(share(&mut e, 30), 0.0);
         e.apply(&ev(
