@@ -6,8 +6,10 @@
 //! 1. an employee looks up contact details (`data_access` of `contact_details` or
 //!    `reviewer_contact`) **without a ticket** — honest agents do that too;
 //! 2. the looked-up accounts are, more often than chance, reviewers of **one seller**,
-//!    mostly unhappy ones (1–2 stars) — a large seller's reviewers are looked up often by
-//!    chance, so the count is compared with what the seller's share of all reviews predicts;
+//!    mostly unhappy ones (1–2 stars), often exported — a large seller's reviewers are
+//!    looked up often by chance, so the count is compared with what the seller's share of
+//!    all reviews predicts, the unhappy ones with the seller's share of unhappy reviews, the
+//!    exports with the peers' export rate;
 //! 3. **that seller** then messages the same accounts (`seller_message`) — honest sellers
 //!    write to buyers and reviewers too, so the count is compared with how often the seller
 //!    writes to its other reviewers;
@@ -17,8 +19,8 @@
 //! against `e` expected, and the steps add up per employee–seller pair. The employee's own
 //! rate of ticketless contact look-ups, shrunk toward the peers' pooled rate, adds at most
 //! half the alert threshold. A `data_exfiltration` alert names the employee and the seller
-//! once the pair's evidence reaches [`ALERT_NATS`], the clustering (steps 2) and the
-//! follow-up (step 3) each carry at least [`STEP_NATS`] on their own, **and** at least
+//! once the pair's evidence reaches [`ALERT_NATS`], the clustering (step 2) and the
+//! follow-up (step 3) carry at least [`CLUSTER_NATS`] and [`STEP_NATS`] on their own, **and** at least
 //! [`MIN_MESSAGED`] looked-up reviewers were messaged by the seller afterwards: one
 //! coincidence is not a case. The alert is re-emitted (same id) as messages and changed reviews accumulate.
 //!
@@ -48,8 +50,10 @@ const EXAMPLES: usize = 5;
 /// Evidence, in nats, for an alert.
 pub const ALERT_NATS: f64 = 6.0;
 /// Evidence each of the two necessary steps must carry on its own: the look-ups cluster on
-/// the seller's (unhappy) reviewers, and the seller followed up on them. Either alone is
-/// what honest agents and honest sellers do.
+/// the seller's (unhappy) reviewers ([`CLUSTER_NATS`]: two look-ups of a small seller's
+/// unhappy reviewers are not yet a cluster, three are), and the seller followed up on them
+/// ([`STEP_NATS`]). Either alone is what honest agents and honest sellers do.
+pub const CLUSTER_NATS: f64 = ALERT_NATS / 2.0;
 pub const STEP_NATS: f64 = ALERT_NATS / 3.0;
 /// Looked-up reviewers the seller must have messaged afterwards.
 pub const MIN_MESSAGED: u32 = 2;
@@ -170,6 +174,8 @@ pub struct Exfiltration {
     /// Pooled peer figures: all account look-ups and ticketless contact ones.
     all_lookups: u64,
     all_ticketless: u64,
+    /// Ticketless contact look-ups made as exports (bulk copies leave the system).
+    all_exports: u64,
     all_reviews: u64,
     all_other_messages: u64,
     /// Reviews raised or removed, any reason.
@@ -265,6 +271,9 @@ impl Exfiltration {
             });
             e.ticketless += 1;
             self.all_ticketless += 1;
+            if export {
+                self.all_exports += 1;
+            }
             if acct.reviews.is_empty() {
                 continue;
             }
@@ -400,6 +409,7 @@ impl Exfiltration {
     fn consider(&mut self, ev: &Event, emp: u32, ix: usize, sink: &mut AlertSink) {
         let peer = self.peer_rate();
         let all_reviews = self.all_reviews as f64;
+        let export_rate = (self.all_exports as f64 + 1.0) / (self.all_ticketless as f64 + 20.0);
         let msg_rate_all = (self.all_other_messages as f64 + 1.0) / (all_reviews + 20.0);
         let raise_rate = (self.all_raised as f64 + 1.0) / (all_reviews + 20.0);
         let Some(e) = self.employees.get(emp as usize) else {
@@ -428,15 +438,17 @@ impl Exfiltration {
         let exp_changed = f64::from(p.messaged) * raise_rate;
         let s_looked = surprise(looked, exp_looked);
         let s_unhappy = surprise(f64::from(p.unhappy), exp_unhappy);
+        let exp_exported = looked * export_rate;
+        let s_exported = surprise(f64::from(p.exported), exp_exported);
         let s_messaged = surprise(f64::from(p.messaged), exp_messaged);
         let s_changed = surprise(f64::from(p.changed), exp_changed);
         let n = e.lookups as f64;
         let k = e.ticketless as f64;
         let shrunk = (k + PRIOR_LOOKUPS * peer) / (n + PRIOR_LOOKUPS);
         let s_employee = surprise(k, n * peer).min(ALERT_NATS / 2.0);
-        let cluster = s_looked + s_unhappy;
+        let cluster = s_looked + s_unhappy + s_exported;
         let nats = cluster + s_messaged + s_changed + s_employee;
-        if nats < ALERT_NATS || cluster < STEP_NATS || s_messaged < STEP_NATS {
+        if nats < ALERT_NATS || cluster < CLUSTER_NATS || s_messaged < STEP_NATS {
             return;
         }
 
@@ -466,11 +478,13 @@ impl Exfiltration {
             Reason::new(
                 "ticketless_lookups_of_sellers_reviewers",
                 format!(
-                    "{} looked up the contact details of {} reviewers of {seller_id} without a ticket ({ratings}; {} unhappy, {} in exports); at {seller_id}'s {:.2}% share of reviews {:.1} were expected",
+                    "{} looked up the contact details of {} reviewers of {seller_id} without a ticket ({ratings}; {} unhappy where {:.1} were expected; {} in exports where peers' rate predicts {:.1}); at {seller_id}'s {:.2}% share of reviews {:.1} were expected",
                     e.id,
                     p.looked,
                     p.unhappy,
+                    exp_unhappy,
                     p.exported,
+                    exp_exported,
                     100.0 * share,
                     exp_looked
                 ),

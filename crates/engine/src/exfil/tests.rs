@@ -210,3 +210,32 @@ fn same_input_gives_the_same_alerts() {
     let w = data_selling();
     assert_eq!(w.alerts(), w.alerts());
 }
+
+#[test]
+fn two_lookups_that_a_seller_followed_up_are_not_yet_a_cluster() {
+    // An honest agent's ticketless look-ups happen to include two unhappy reviewers of a
+    // small seller, and that seller (which bought them elsewhere) writes to both.
+    let mut w = World::marketplace();
+    for i in 0..5 {
+        let rating = if i < 2 { 1 } else { 5 };
+        w.review(4, &format!("rn{i}"), &format!("niche-buyer-{i}"), "NicheShop", rating);
+    }
+    for i in 0..10 {
+        w.lookup(10 + i, "ivan", "contact_details", &format!("big-buyer-{}", 7 * i), false);
+    }
+    w.lookup(30, "ivan", "contact_details", "niche-buyer-0", false);
+    w.lookup(31, "ivan", "contact_details", "niche-buyer-1", false);
+    w.message(50, "NicheShop", "niche-buyer-0");
+    w.message(51, "NicheShop", "niche-buyer-1");
+    w.raised(60, "rn0");
+    assert!(w.alerts().is_empty(), "{:?}", w.alerts());
+    // A third such look-up followed up by the seller makes the case.
+    w.lookup(70, "ivan", "reviewer_contact", "niche-buyer-2", false);
+    w.message(80, "NicheShop", "niche-buyer-2");
+    let alerts = w.alerts();
+    assert!(
+        alerts.iter().any(|a| names(a, EntityType::Employee, "ivan")
+            && names(a, EntityType::Seller, "NicheShop")),
+        "{alerts:?}"
+    );
+}
