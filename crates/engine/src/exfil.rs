@@ -324,8 +324,7 @@ impl Exfiltration {
             return hits;
         };
         for l in &mut acct.lookups {
-            if l.messaged.is_some() || l.ms > now || now - l.ms >= WINDOW_MS || l.ms < reviewed_at
-            {
+            if l.messaged.is_some() || l.ms > now || now - l.ms >= WINDOW_MS || l.ms < reviewed_at {
                 continue;
             }
             l.messaged = Some((seller, now));
@@ -466,7 +465,7 @@ impl Exfiltration {
             Reason::new(
                 "seller_contacted_looked_up_reviewers",
                 format!(
-                    "{seller_id} messaged {} of the reviewers {} looked up, {} on average after the look-up (fastest {}); {seller_id} writes to {:.1}% of its other reviewers, so {:.2} were expected",
+                    "{seller_id} messaged {} of the reviewers {} looked up, {} on average after the look-up (fastest {}); {seller_id} writes to {:.2}% of its other reviewers, so {:.3} were expected",
                     p.messaged,
                     e.id,
                     hours(mean_delay_h),

@@ -8,11 +8,7 @@ fn ev(json: &str) -> Event {
 
 /// A timestamp `hours` after 2026-11-01T00:00:00Z.
 fn ts(hours: u32) -> String {
-    format!(
-        "2026-11-{:02}T{:02}:00:00Z",
-        1 + hours / 24,
-        hours % 24
-    )
+    format!("2026-11-{:02}T{:02}:00:00Z", 1 + hours / 24, hours % 24)
 }
 
 /// Builds events with unique ids and the given hour offsets.
@@ -76,11 +72,23 @@ impl World {
         let mut w = World::default();
         for i in 0..200 {
             let rating = if i % 10 == 0 { 2 } else { 5 };
-            w.review(1, &format!("rb{i}"), &format!("big-buyer-{i}"), "MegaStore", rating);
+            w.review(
+                1,
+                &format!("rb{i}"),
+                &format!("big-buyer-{i}"),
+                "MegaStore",
+                rating,
+            );
         }
         for i in 0..40 {
             let rating = if i < 8 { 1 } else { 4 };
-            w.review(2, &format!("rs{i}"), &format!("small-buyer-{i}"), "TinyShop", rating);
+            w.review(
+                2,
+                &format!("rs{i}"),
+                &format!("small-buyer-{i}"),
+                "TinyShop",
+                rating,
+            );
         }
         for agent in ["alice", "bob", "carol", "dave"] {
             for i in 0..30 {
@@ -109,7 +117,13 @@ fn names(a: &Alert, kind: EntityType, id: &str) -> bool {
 fn data_selling() -> World {
     let mut w = World::marketplace();
     for i in 0..5 {
-        w.lookup(10 + i, "mallory", "reviewer_contact", &format!("small-buyer-{i}"), false);
+        w.lookup(
+            10 + i,
+            "mallory",
+            "reviewer_contact",
+            &format!("small-buyer-{i}"),
+            false,
+        );
     }
     for i in 0..5 {
         w.message(40 + 5 * i, "TinyShop", &format!("small-buyer-{i}"));
@@ -130,9 +144,18 @@ fn agent_selling_unhappy_reviewers_to_their_seller_is_alerted_with_the_seller() 
     // Raised once the seller had written to two looked-up reviewers, not at the end.
     assert_eq!(first.ts, ts(45));
     let codes: Vec<&str> = first.reasons.iter().map(|r| r.code.as_str()).collect();
-    assert!(codes.contains(&"seller_contacted_looked_up_reviewers"), "{codes:?}");
-    assert!(codes.contains(&"ticketless_lookups_of_sellers_reviewers"), "{codes:?}");
-    assert!(codes.contains(&"ticketless_contact_lookups_vs_peers"), "{codes:?}");
+    assert!(
+        codes.contains(&"seller_contacted_looked_up_reviewers"),
+        "{codes:?}"
+    );
+    assert!(
+        codes.contains(&"ticketless_lookups_of_sellers_reviewers"),
+        "{codes:?}"
+    );
+    assert!(
+        codes.contains(&"ticketless_contact_lookups_vs_peers"),
+        "{codes:?}"
+    );
     // The alert grows with the same id and says the reviews changed.
     let last = alerts.last().unwrap_or_else(|| panic!("no alerts"));
     assert_eq!(last.alert_id, first.alert_id);
@@ -158,7 +181,13 @@ fn honest_agent_with_ticketless_lookups_of_random_accounts_is_not_alerted() {
     // Many ticketless contact look-ups, mostly of the big seller's reviewers (as chance
     // makes them), some unhappy, some of the small seller; sellers write to some buyers.
     for i in 0..60 {
-        w.lookup(10 + i, "erin", "contact_details", &format!("big-buyer-{}", 3 * i), false);
+        w.lookup(
+            10 + i,
+            "erin",
+            "contact_details",
+            &format!("big-buyer-{}", 3 * i),
+            false,
+        );
     }
     w.lookup(80, "erin", "contact_details", "small-buyer-0", false);
     w.lookup(81, "erin", "reviewer_contact", "small-buyer-20", false);
@@ -178,7 +207,13 @@ fn seller_messaging_buyers_without_prior_lookups_is_not_alerted() {
     }
     // Look-ups with a ticket are casework, not exfiltration.
     for i in 0..8 {
-        w.lookup(120 + i, "frank", "reviewer_contact", &format!("small-buyer-{i}"), true);
+        w.lookup(
+            120 + i,
+            "frank",
+            "reviewer_contact",
+            &format!("small-buyer-{i}"),
+            true,
+        );
         w.message(130 + i, "TinyShop", &format!("small-buyer-{i}"));
     }
     assert!(w.alerts().is_empty(), "{:?}", w.alerts());
@@ -200,7 +235,13 @@ fn messages_before_the_lookup_do_not_count() {
         w.message(10 + i, "TinyShop", &format!("small-buyer-{i}"));
     }
     for i in 0..5 {
-        w.lookup(40 + i, "heidi", "reviewer_contact", &format!("small-buyer-{i}"), false);
+        w.lookup(
+            40 + i,
+            "heidi",
+            "reviewer_contact",
+            &format!("small-buyer-{i}"),
+            false,
+        );
     }
     assert!(w.alerts().is_empty(), "{:?}", w.alerts());
 }
@@ -218,10 +259,22 @@ fn two_lookups_that_a_seller_followed_up_are_not_yet_a_cluster() {
     let mut w = World::marketplace();
     for i in 0..5 {
         let rating = if i < 2 { 1 } else { 5 };
-        w.review(4, &format!("rn{i}"), &format!("niche-buyer-{i}"), "NicheShop", rating);
+        w.review(
+            4,
+            &format!("rn{i}"),
+            &format!("niche-buyer-{i}"),
+            "NicheShop",
+            rating,
+        );
     }
     for i in 0..10 {
-        w.lookup(10 + i, "ivan", "contact_details", &format!("big-buyer-{}", 7 * i), false);
+        w.lookup(
+            10 + i,
+            "ivan",
+            "contact_details",
+            &format!("big-buyer-{}", 7 * i),
+            false,
+        );
     }
     w.lookup(30, "ivan", "contact_details", "niche-buyer-0", false);
     w.lookup(31, "ivan", "contact_details", "niche-buyer-1", false);
@@ -234,8 +287,10 @@ fn two_lookups_that_a_seller_followed_up_are_not_yet_a_cluster() {
     w.message(80, "NicheShop", "niche-buyer-2");
     let alerts = w.alerts();
     assert!(
-        alerts.iter().any(|a| names(a, EntityType::Employee, "ivan")
-            && names(a, EntityType::Seller, "NicheShop")),
+        alerts
+            .iter()
+            .any(|a| names(a, EntityType::Employee, "ivan")
+                && names(a, EntityType::Seller, "NicheShop")),
         "{alerts:?}"
     );
 }
