@@ -274,10 +274,6 @@ impl Exfiltration {
             if export {
                 self.all_exports += 1;
             }
-            if acct.reviews.is_empty() {
-                continue;
-            }
-            e.reviewers += 1;
             // Each seller the account reviewed counts once, with its worst rating.
             let mut seen: Vec<(u32, u8)> = Vec::with_capacity(acct.reviews.len());
             for r in acct.reviews.iter().filter(|r| r.posted_ms <= now) {
@@ -286,6 +282,10 @@ impl Exfiltration {
                     None => seen.push((r.seller, r.rating)),
                 }
             }
+            if seen.is_empty() {
+                continue;
+            }
+            e.reviewers += 1;
             for (seller, rating) in seen {
                 let Some(p) = pair_mut(&mut e.pairs, seller) else {
                     continue;
@@ -351,7 +351,13 @@ impl Exfiltration {
                 hits.push((l.employee, ix));
             }
         }
-        if hits.is_empty() {
+        // A message no look-up explains is the seller's ordinary contact with a reviewer
+        // (a second message to an account already linked is neither).
+        let linked = acct
+            .lookups
+            .iter()
+            .any(|l| l.messaged.is_some_and(|(s, _)| s == seller));
+        if !linked {
             self.all_other_messages += 1;
             if let Some(s) = self.sellers.get_mut(seller as usize) {
                 s.other_messages += 1;
