@@ -13,6 +13,7 @@
 mod baseline;
 mod communities;
 mod detector;
+mod exfil;
 mod facts;
 pub mod features;
 mod graph;
@@ -24,6 +25,7 @@ mod sequencer;
 
 pub use baseline::{RefundRules, ReturnAnomalies, ScamTextRules};
 pub use detector::{AlertSink, Detector, Signal};
+pub use exfil::Exfiltration;
 pub use facts::{Account, Delivery, FactSizes, Facts, Order, Receipt, Return};
 pub use graph::{GraphFacts, IdentityGraph};
 pub use money::usd_cents;
@@ -109,6 +111,7 @@ impl Engine {
                 Box::new(RefundRules),
                 Box::new(ScamTextRules),
                 Box::new(ReturnAnomalies),
+                Box::new(Exfiltration::default()),
             ],
             Policy::default(),
         )
