@@ -802,6 +802,14 @@ impl IdentityGraph {
         }
     }
 
+    /// The account's operator ring right now (a root that only compares equal with other
+    /// accounts' roots at the same moment), or `None` when it is not in one.
+    pub fn ring_of(&mut self, account: &Id) -> Option<u32> {
+        let &n = self.index.get(account)?;
+        let root = self.rings.find(n);
+        (self.rings.size[root as usize] as usize >= RING_MIN_ACCOUNTS).then_some(root)
+    }
+
     /// Accounts, holder links and operator identifiers held, for memory reporting.
     pub fn sizes(&self) -> (usize, u64, usize) {
         (self.accounts.len(), self.links, self.operators.len())

@@ -15,6 +15,7 @@ mod detector;
 mod facts;
 pub mod features;
 mod graph;
+mod insider;
 mod keys;
 mod money;
 mod policy;
@@ -25,6 +26,7 @@ pub use baseline::{RefundRules, ReturnAnomalies, ScamTextRules};
 pub use detector::{AlertSink, Detector, Signal};
 pub use facts::{Account, Delivery, FactSizes, Facts, Order, Receipt, Return};
 pub use graph::{GraphFacts, IdentityGraph};
+pub use insider::Insiders;
 pub use money::usd_cents;
 pub use policy::{PointPolicy, Policy, RefundCosts, Verdict};
 pub use refund::{RefundScorer, RuleHit, rules_schema};
@@ -60,6 +62,9 @@ pub struct Engine {
     policy: Policy,
     refund: RefundScorer,
     graph: IdentityGraph,
+    /// Employees: collusion and credential misuse (needs refund scores and the graph, so
+    /// it is not a plain [`Detector`]).
+    insiders: Insiders,
     stats: EngineStats,
 }
 
@@ -121,6 +126,7 @@ impl Engine {
             policy,
             refund: RefundScorer::default(),
             graph: IdentityGraph::default(),
+            insiders: Insiders::default(),
             stats: EngineStats::default(),
         }
     }
@@ -175,6 +181,9 @@ impl Engine {
                     .decide(r, features, baseline, &signals, can_hold);
                 out.features = extras.features;
                 out.rule_hits = extras.hits;
+                // Insiders: the employees who act on this refund are judged by its score.
+                self.insiders
+                    .note_refund_decision(&r.refund_id, verdict.score, verdict.outcome);
                 verdict
             } else {
                 self.policy.decide(point, signals, can_hold)
@@ -200,6 +209,9 @@ impl Engine {
         for d in &mut self.detectors {
             d.observe(&self.facts, ev, &mut sink);
         }
+        // Insiders: after the graph, so that a refund sees its account's ring.
+        self.insiders
+            .observe(&self.facts, &mut self.graph, ev, &mut sink);
         out.alerts = sink.alerts;
         self.stats.decisions += out.decisions.len() as u64;
         self.stats.alerts += out.alerts.len() as u64;

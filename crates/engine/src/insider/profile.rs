@@ -13,6 +13,8 @@ pub const RECENT_CASES: usize = 32;
 pub const MAX_OPERATORS: usize = 32;
 /// Devices and IPs remembered per employee for logins.
 pub const MAX_IDENTIFIERS: usize = 8;
+/// Accounts of risky cases remembered per employee for ring concentration.
+pub const MAX_RISKY_ACCOUNTS: usize = 16;
 
 /// What an employee mostly does, inferred from their acts (never from their id).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -43,13 +45,17 @@ pub enum Indicator {
     /// scanned or far too light.
     Risky = 0,
     /// A risky case that came through a contacting operator (device, IP, phone) already
-    /// behind an earlier risky case of the same employee: concentration.
+    /// behind an earlier risky case of the same employee, or on an account in the same
+    /// operator ring as one: concentration.
     SameOperator = 1,
     /// Issued or released a flagged refund against Clawback's decision.
     FlaggedOverride = 2,
+    /// Approved or issued a flagged refund (rather than only raising it for someone else
+    /// to judge); judged among flagged cases only.
+    PushedThrough = 3,
 }
 
-pub const INDICATORS: usize = 3;
+pub const INDICATORS: usize = 4;
 
 /// Cases and hits per indicator, for one role (or all roles).
 #[derive(Debug, Clone, Copy, Default)]
@@ -67,7 +73,7 @@ pub struct Peers {
 
 /// A weak starting belief for each indicator's peer rate, worth [`PRIOR_CASES`] cases; the
 /// pools' own counts swamp it within the first few hundred cases.
-const PRIOR_RATE: [f64; INDICATORS] = [0.1, 0.03, 0.01];
+const PRIOR_RATE: [f64; INDICATORS] = [0.1, 0.05, 0.01, 0.3];
 const PRIOR_CASES: f64 = 50.0;
 /// How many of the role's cases the all-staff rate is worth when shrinking a small role's
 /// rate (empirical Bayes: a role with few cases borrows from everyone).
@@ -86,6 +92,14 @@ impl Peers {
         }
     }
 
+    /// A miss counted earlier turned out a hit (a later act on the same case).
+    pub fn flip(&mut self, role: Role, ind: Indicator) {
+        for p in [&mut self.by_role[role as usize], &mut self.all] {
+            let i = ind as usize;
+            p.hits[i] = (p.hits[i] + 1).min(p.cases[i]);
+        }
+    }
+
     /// The peer rate of an indicator for a role: the role's pooled rate shrunk toward
     /// everyone's, which is itself shrunk toward a weak prior.
     pub fn rate(&self, role: Role, ind: Indicator) -> f64 {
@@ -98,10 +112,11 @@ impl Peers {
     }
 }
 
-/// The alternative rate a colluding employee is assumed to have: several times the peers'
-/// rate, at least 20 points above it.
+/// The alternative rate a colluding employee is assumed to have: four times the peers'
+/// rate and at least 20 points above it, but no more than halfway from the peers' rate to
+/// certainty (so that a common indicator is not expected to be universal).
 pub fn alternative(p0: f64) -> f64 {
-    (p0 * 4.0).max(p0 + 0.2).min(0.9)
+    (p0 * 4.0).max(p0 + 0.2).min(p0 + 0.5 * (1.0 - p0))
 }
 
 /// Log-likelihood ratio of one Bernoulli observation, colluding (p1) against peers (p0).
@@ -129,6 +144,7 @@ pub struct SeenCase {
     pub id: Id,
     pub risky: bool,
     pub overrode: bool,
+    pub pushed: bool,
 }
 
 /// A contacting operator identifier behind the employee's risky cases.
@@ -178,6 +194,8 @@ pub struct Employee {
     pub cusum: f64,
     pub recent: VecDeque<SeenCase>,
     pub operators: Vec<Operator>,
+    /// Accounts of the latest risky cases, to see them cluster in one operator ring.
+    pub risky_accounts: VecDeque<Id>,
     pub evidence: VecDeque<Act>,
     pub collusion_alerts: u32,
     pub last_alert_cusum: f64,
@@ -217,6 +235,7 @@ impl Employee {
                     id: id.clone(),
                     risky: false,
                     overrode: false,
+                    pushed: false,
                 });
                 None
             }
