@@ -2,10 +2,10 @@
 //! `insider_collusion` alert. See the parent module for the method.
 
 use super::profile::{Act, Employee, INDICATORS, Indicator, MAX_RISKY_ACCOUNTS, Peers, Role, llr};
-use crate::graph::IdentityGraph;
 use super::{Insiders, RefundNote};
 use crate::detector::AlertSink;
 use crate::facts::{Facts, expected_return_weight};
+use crate::graph::IdentityGraph;
 use clawback_events::output::{EntityRef, EntityType, Reason};
 use clawback_events::{Event, Id};
 
@@ -126,7 +126,8 @@ impl Insiders {
         }
         let mut same_operator = None;
         if risky {
-            let mut same = !note.operators.is_empty() && emp.note_operators(&note.operators).is_some();
+            let mut same =
+                !note.operators.is_empty() && emp.note_operators(&note.operators).is_some();
             if let Some(mine) = graph.ring_of(&note.account) {
                 let accounts: Vec<Id> = emp.risky_accounts.iter().cloned().collect();
                 same |= accounts
@@ -190,11 +191,7 @@ impl Insiders {
             emp.keyed += u32::from(keyed);
             emp.keyed_unscanned += u32::from(keyed && unscanned);
         }
-        let mut detail = String::from(if keyed {
-            "keyed in by hand"
-        } else {
-            "scanned"
-        });
+        let mut detail = String::from(if keyed { "keyed in by hand" } else { "scanned" });
         if unscanned {
             detail.push_str(", the carrier never scanned the parcel");
         }
@@ -274,8 +271,7 @@ impl Insiders {
             return;
         };
         let risky = emp.hits[Indicator::Risky as usize];
-        if emp.cusum < THRESHOLD || risky < MIN_RISKY || corroboration(emp) < MIN_CORROBORATION
-        {
+        if emp.cusum < THRESHOLD || risky < MIN_RISKY || corroboration(emp) < MIN_CORROBORATION {
             return;
         }
         let z = [
@@ -318,7 +314,8 @@ fn under_suspicion(emp: &Employee) -> bool {
 }
 
 fn corroboration(emp: &Employee) -> u32 {
-    emp.hits[Indicator::SameOperator as usize] + emp.hits[Indicator::FlaggedOverride as usize]
+    emp.hits[Indicator::SameOperator as usize]
+        + emp.hits[Indicator::FlaggedOverride as usize]
         + emp.keyed_unscanned
 }
 
@@ -378,7 +375,10 @@ fn refund_detail(note: &RefundNote) -> String {
         parts.push("held by Clawback".into());
     }
     if note.ring > 0 {
-        parts.push(format!("account {} in a ring of {}", note.account, note.ring));
+        parts.push(format!(
+            "account {} in a ring of {}",
+            note.account, note.ring
+        ));
     }
     if let Some((_, kind, text)) = note.operators.first() {
         parts.push(format!("contacted from {kind} {text}"));

@@ -118,7 +118,10 @@ impl Insiders {
             let mut customer = Vec::new();
             if let Some(d) = &l.device_id {
                 let (held, asked) = graph.device_reach(d);
-                let contacts = contacting.get(&ident_hash("device", d)).copied().unwrap_or(0);
+                let contacts = contacting
+                    .get(&ident_hash("device", d))
+                    .copied()
+                    .unwrap_or(0);
                 if held + asked + contacts > 0 {
                     customer.push(format!(
                         "device {d} held by {held} customer accounts, used in {contacts} support contacts"

@@ -141,7 +141,12 @@ impl Insiders {
                     .iter()
                     .any(|i| matches!(i.condition, Condition::Empty | Condition::WrongItem));
                 if empty && let Some(rid) = self.refund_by_return.get(&rr.return_id).cloned() {
-                    self.outcome(&rid, "the return came back empty or as another item", ev, sink);
+                    self.outcome(
+                        &rid,
+                        "the return came back empty or as another item",
+                        ev,
+                        sink,
+                    );
                 }
             }
             Body::Chargeback(c) => {

@@ -256,14 +256,14 @@ impl Employee {
         for (hash, kind, text) in ops {
             if let Some(i) = self.operators.iter().position(|o| o.hash == *hash) {
                 self.operators[i].cases += 1;
-                if repeat.is_none_or(|r: usize| self.operators[i].cases > self.operators[r].cases)
-                {
+                if repeat.is_none_or(|r: usize| self.operators[i].cases > self.operators[r].cases) {
                     repeat = Some(i);
                 }
             } else {
                 if self.operators.len() >= MAX_OPERATORS {
                     // Forget the least used (the oldest among equals).
-                    if let Some(i) = (0..self.operators.len()).min_by_key(|&i| self.operators[i].cases)
+                    if let Some(i) =
+                        (0..self.operators.len()).min_by_key(|&i| self.operators[i].cases)
                     {
                         self.operators.remove(i);
                     }
