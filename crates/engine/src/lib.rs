@@ -65,6 +65,7 @@ pub struct Engine {
     /// Employees: collusion and credential misuse (needs refund scores and the graph, so
     /// it is not a plain [`Detector`]).
     insiders: Insiders,
+    insiders_on: bool,
     stats: EngineStats,
 }
 
@@ -127,6 +128,7 @@ impl Engine {
             refund: RefundScorer::default(),
             graph: IdentityGraph::default(),
             insiders: Insiders::default(),
+            insiders_on: true,
             stats: EngineStats::default(),
         }
     }
@@ -138,6 +140,11 @@ impl Engine {
 
     pub fn refund(&self) -> &RefundScorer {
         &self.refund
+    }
+
+    /// Turns the insider detector on (the default) or off; benchmarks compare the two.
+    pub fn set_insiders(&mut self, on: bool) {
+        self.insiders_on = on;
     }
 
     /// Makes every refund decision hand its feature vector back in [`Outputs::features`].
@@ -210,8 +217,10 @@ impl Engine {
             d.observe(&self.facts, ev, &mut sink);
         }
         // Insiders: after the graph, so that a refund sees its account's ring.
-        self.insiders
-            .observe(&self.facts, &mut self.graph, ev, &mut sink);
+        if self.insiders_on {
+            self.insiders
+                .observe(&self.facts, &mut self.graph, ev, &mut sink);
+        }
         out.alerts = sink.alerts;
         self.stats.decisions += out.decisions.len() as u64;
         self.stats.alerts += out.alerts.len() as u64;
