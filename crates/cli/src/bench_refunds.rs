@@ -335,7 +335,11 @@ pub struct BenchInsidersArgs {
     /// Alternating rounds with insiders on and off; the best of each is reported.
     #[arg(long, default_value_t = 2)]
     pub rounds: u32,
-    #[arg(long, value_name = "DIR", default_value = "target/clawback-bench-insiders")]
+    #[arg(
+        long,
+        value_name = "DIR",
+        default_value = "target/clawback-bench-insiders"
+    )]
     pub scratch: PathBuf,
 }
 
@@ -389,7 +393,9 @@ fn about_employee(ev: &Event) -> bool {
 pub fn bench_insiders(args: &BenchInsidersArgs) -> Result<BenchInsidersReport> {
     let mut worlds = Vec::new();
     for &customers in &args.customers {
-        let dir = args.scratch.join(format!("world-{customers}-{}", args.days));
+        let dir = args
+            .scratch
+            .join(format!("world-{customers}-{}", args.days));
         std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
         if !dir.join("events.jsonl").exists() {
             let cfg = clawback_synth::Config::default()

@@ -247,7 +247,7 @@ impl Insiders {
                 continue;
             };
             let role = emp.role();
-            let Some(seen) = emp.recent.iter_mut().find(|c| &c.id == refund) else {
+            let Some(seen) = emp.recent.iter_mut().find(|c| c.id == *refund) else {
                 continue;
             };
             if seen.risky {

@@ -179,7 +179,7 @@ impl Insiders {
         }
         s.risky_acts += u32::from(risky);
         let grew = s.acts.len() > s.emitted_acts;
-        if (risky && !s.alerted) || (s.alerted && grew && risky) {
+        if risky && (!s.alerted || grew) {
             self.credential_alert(emp_id, ev, sink);
         }
     }

@@ -224,7 +224,7 @@ impl Employee {
 
     /// Whether the case was seen before; remembers it if not.
     pub fn case(&mut self, id: &Id) -> Option<&mut SeenCase> {
-        let pos = self.recent.iter().position(|c| &c.id == id);
+        let pos = self.recent.iter().position(|c| c.id == *id);
         match pos {
             Some(i) => self.recent.get_mut(i),
             None => {

@@ -116,7 +116,7 @@ impl World {
                 let own = format!("own-{acct}");
                 self.claim(&agent, &acct, false, &own, true);
             }
-            if (day + a) % 3 == 0 {
+            if (day + a).is_multiple_of(3) {
                 let acct = format!("stranger-{day}-{a}");
                 let dev = format!("dev-stranger-{day}-{a}");
                 self.claim(&agent, &acct, true, &dev, false);
@@ -220,7 +220,7 @@ fn honest_agent_on_a_hard_queue_is_not_alerted() {
     // A queue of genuine high-value "not received" claims, each from the customer's own
     // device, all approved by the agent; and a warehouse clerk who keys in damaged labels
     // by hand for parcels the carrier did scan.
-    for i in 0..40 {
+    for i in 0..40usize {
         let acct = format!("vip-{i}");
         let own = format!("own-{acct}");
         w.claim("agent-hard", &acct, true, &own, true);
@@ -249,7 +249,7 @@ fn honest_agent_on_a_hard_queue_is_not_alerted() {
                 r#""return_id":"{ret}","warehouse_id":"wh-1","employee_id":"clerk-hard","items":[{{"sku":"s1","quantity":1,"condition":"damaged"}}],"barcode_scanned":false,"weight_grams":880"#
             ),
         );
-        if i % 4 == 0 {
+        if i.is_multiple_of(4) {
             w.honest_day(200 + i, 6);
         }
     }
