@@ -322,3 +322,117 @@ pub fn bench_graph(args: &BenchGraphArgs) -> Result<BenchGraphReport> {
         bytes_per_link: rss.map(|r| r as f64 / links.max(1) as f64),
     })
 }
+
+/// `clawback bench-insiders`: the insider detector's cost per event on worlds of growing
+/// size, measured in one run.
+#[derive(Debug, clap::Args)]
+pub struct BenchInsidersArgs {
+    /// World sizes in customers (staff scale with customers), comma-separated.
+    #[arg(long, value_delimiter = ',', default_values_t = [2_000u32, 20_000])]
+    pub customers: Vec<u32>,
+    #[arg(long, default_value_t = 30)]
+    pub days: u32,
+    /// Alternating rounds with insiders on and off; the best of each is reported.
+    #[arg(long, default_value_t = 2)]
+    pub rounds: u32,
+    #[arg(
+        long,
+        value_name = "DIR",
+        default_value = "target/clawback-bench-insiders"
+    )]
+    pub scratch: PathBuf,
+}
+
+#[derive(Debug, Serialize)]
+pub struct InsiderWorld {
+    pub customers: u32,
+    pub events: usize,
+    /// Events about employees (logins, actions, contacts, receipts, refunds they raised or
+    /// issued, look-ups).
+    pub employee_events: usize,
+    pub employees: usize,
+    pub ns_per_event_insiders_on: f64,
+    pub ns_per_event_insiders_off: f64,
+    /// (on − off) over all events: what the insider detector adds per event.
+    pub insider_ns_per_event: f64,
+    /// (on − off) over employee events only.
+    pub insider_ns_per_employee_event: f64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct BenchInsidersReport {
+    pub days: u32,
+    pub rounds: u32,
+    pub worlds: Vec<InsiderWorld>,
+    pub peak_rss_bytes: Option<u64>,
+}
+
+fn replay_ns(events: &[Event], insiders: bool) -> u128 {
+    let mut engine = Engine::baseline();
+    engine.set_insiders(insiders);
+    let t = Instant::now();
+    for ev in events {
+        std::hint::black_box(engine.apply(ev));
+    }
+    t.elapsed().as_nanos()
+}
+
+fn about_employee(ev: &Event) -> bool {
+    match &ev.body {
+        Body::EmployeeLogin(_)
+        | Body::EmployeeAction(_)
+        | Body::SupportContact(_)
+        | Body::ReturnReceived(_)
+        | Body::DataAccess(_) => true,
+        Body::RefundRequested(r) => r.employee_id.is_some(),
+        Body::RefundIssued(r) => r.employee_id.is_some(),
+        _ => false,
+    }
+}
+
+pub fn bench_insiders(args: &BenchInsidersArgs) -> Result<BenchInsidersReport> {
+    let mut worlds = Vec::new();
+    for &customers in &args.customers {
+        let dir = args
+            .scratch
+            .join(format!("world-{customers}-{}", args.days));
+        std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+        if !dir.join("events.jsonl").exists() {
+            let cfg = clawback_synth::Config::default()
+                .sized(customers, args.days)
+                .with_schemes();
+            crate::demo::simulate(&cfg, &dir)?;
+        }
+        let events = load_events(&dir.join("events.jsonl"))?;
+        let employee_events = events.iter().filter(|e| about_employee(e)).count();
+        let mut employees = std::collections::BTreeSet::new();
+        for ev in &events {
+            if let Body::EmployeeLogin(l) = &ev.body {
+                employees.insert(l.employee_id.clone());
+            }
+        }
+        let (mut on, mut off) = (u128::MAX, u128::MAX);
+        for _ in 0..args.rounds.max(1) {
+            off = off.min(replay_ns(&events, false));
+            on = on.min(replay_ns(&events, true));
+        }
+        let n = events.len().max(1) as f64;
+        let extra = on.saturating_sub(off) as f64;
+        worlds.push(InsiderWorld {
+            customers,
+            events: events.len(),
+            employee_events,
+            employees: employees.len(),
+            ns_per_event_insiders_on: on as f64 / n,
+            ns_per_event_insiders_off: off as f64 / n,
+            insider_ns_per_event: extra / n,
+            insider_ns_per_employee_event: extra / employee_events.max(1) as f64,
+        });
+    }
+    Ok(BenchInsidersReport {
+        days: args.days,
+        rounds: args.rounds.max(1),
+        worlds,
+        peak_rss_bytes: crate::progress::peak_rss_bytes(),
+    })
+}

@@ -65,6 +65,8 @@ enum Command {
     /// Time building the identity graph from synthetic identities (default: 1M accounts,
     /// 10M links) and report memory per account and per link.
     BenchGraph(bench_refunds::BenchGraphArgs),
+    /// The insider detector's cost per event on worlds of growing size.
+    BenchInsiders(bench_refunds::BenchInsidersArgs),
     /// Train a link-aware node classifier on any graph (nodes CSV, edge CSVs) and score
     /// every node: gradient-boosted trees on node features plus neighbour aggregates.
     GraphModel(graph_model::GraphModelArgs),
@@ -253,6 +255,7 @@ fn run(cli: Cli) -> Result<()> {
         }
         Command::BenchRefunds(args) => print_json(&bench_refunds::run(&args)?),
         Command::BenchGraph(args) => print_json(&bench_refunds::bench_graph(&args)?),
+        Command::BenchInsiders(args) => print_json(&bench_refunds::bench_insiders(&args)?),
         Command::GraphModel(args) => print_json(&graph_model::run(&args)?),
         Command::Features => {
             let text = features_markdown();

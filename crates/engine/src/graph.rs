@@ -1027,6 +1027,41 @@ impl IdentityGraph {
         facts
     }
 
+    /// Read-only look-up for the insider detector: how many accounts hold this device, and
+    /// how many accounts it contacted support about as an operator.
+    pub fn device_reach(&self, device: &str) -> (u32, u32) {
+        let Some(key) = keys::opaque(device) else {
+            return (0, 0);
+        };
+        let hash = key_hash(&(Kind::Device, key));
+        let held = self.holders.get(&hash).map_or(0, |h| h.count);
+        let asked = self.operators.get(&hash).map_or(0, |h| h.count);
+        (held, asked)
+    }
+
+    /// Accounts in the account's operator ring (0 when not in one of
+    /// [`RING_MIN_ACCOUNTS`] or more); cheap, unlike [`Self::account_facts`].
+    pub fn ring_accounts(&mut self, account: &Id) -> u32 {
+        let Some(&n) = self.index.get(account) else {
+            return 0;
+        };
+        let root = self.rings.find(n);
+        let size = self.rings.size[root as usize];
+        if size as usize >= RING_MIN_ACCOUNTS {
+            size
+        } else {
+            0
+        }
+    }
+
+    /// The account's operator ring right now (a root that only compares equal with other
+    /// accounts' roots at the same moment), or `None` when it is not in one.
+    pub fn ring_of(&mut self, account: &Id) -> Option<u32> {
+        let &n = self.index.get(account)?;
+        let root = self.rings.find(n);
+        (self.rings.size[root as usize] as usize >= RING_MIN_ACCOUNTS).then_some(root)
+    }
+
     /// Accounts, holder links and operator identifiers held, for memory reporting.
     pub fn sizes(&self) -> (usize, u64, usize) {
         (self.accounts.len(), self.links, self.operators.len())

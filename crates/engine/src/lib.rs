@@ -17,6 +17,7 @@ mod exfil;
 mod facts;
 pub mod features;
 mod graph;
+mod insider;
 mod keys;
 mod money;
 mod policy;
@@ -28,6 +29,7 @@ pub use detector::{AlertSink, Detector, Signal};
 pub use exfil::Exfiltration;
 pub use facts::{Account, Delivery, FactSizes, Facts, Order, Receipt, Return};
 pub use graph::{GraphFacts, IdentityGraph};
+pub use insider::Insiders;
 pub use money::usd_cents;
 pub use policy::{PointPolicy, Policy, RefundCosts, Verdict};
 pub use refund::{RefundScorer, RuleHit, rules_schema};
@@ -63,6 +65,10 @@ pub struct Engine {
     policy: Policy,
     refund: RefundScorer,
     graph: IdentityGraph,
+    /// Employees: collusion and credential misuse (needs refund scores and the graph, so
+    /// it is not a plain [`Detector`]).
+    insiders: Insiders,
+    insiders_on: bool,
     stats: EngineStats,
 }
 
@@ -125,6 +131,8 @@ impl Engine {
             policy,
             refund: RefundScorer::default(),
             graph: IdentityGraph::default(),
+            insiders: Insiders::default(),
+            insiders_on: true,
             stats: EngineStats::default(),
         }
     }
@@ -136,6 +144,11 @@ impl Engine {
 
     pub fn refund(&self) -> &RefundScorer {
         &self.refund
+    }
+
+    /// Turns the insider detector on (the default) or off; benchmarks compare the two.
+    pub fn set_insiders(&mut self, on: bool) {
+        self.insiders_on = on;
     }
 
     /// Makes every refund decision hand its feature vector back in [`Outputs::features`].
@@ -179,6 +192,9 @@ impl Engine {
                     .decide(r, features, baseline, &signals, can_hold);
                 out.features = extras.features;
                 out.rule_hits = extras.hits;
+                // Insiders: the employees who act on this refund are judged by its score.
+                self.insiders
+                    .note_refund_decision(&r.refund_id, verdict.score, verdict.outcome);
                 verdict
             } else {
                 self.policy.decide(point, signals, can_hold)
@@ -204,6 +220,11 @@ impl Engine {
         self.graph.observe(ev, &mut sink);
         for d in &mut self.detectors {
             d.observe(&self.facts, ev, &mut sink);
+        }
+        // Insiders: after the graph, so that a refund sees its account's ring.
+        if self.insiders_on {
+            self.insiders
+                .observe(&self.facts, &mut self.graph, ev, &mut sink);
         }
         out.alerts = sink.alerts;
         self.stats.decisions += out.decisions.len() as u64;
