@@ -120,7 +120,7 @@ impl Insiders {
             Body::RefundRequested(r) => {
                 self.on_refund(graph, r);
                 if let Some(e) = &r.employee_id {
-                    self.refund_act(graph, e, collusion::ActKind::Raise, &r.refund_id, ev, sink);
+                    self.refund_act(e, collusion::ActKind::Raise, &r.refund_id, ev, sink);
                 }
             }
             Body::RefundIssued(ri) => {
@@ -130,10 +130,10 @@ impl Insiders {
                     } else {
                         collusion::ActKind::Issue
                     };
-                    self.refund_act(graph, e, kind, &ri.refund_id, ev, sink);
+                    self.refund_act(e, kind, &ri.refund_id, ev, sink);
                 }
             }
-            Body::EmployeeAction(a) => self.on_action(facts, graph, a, ev, sink),
+            Body::EmployeeAction(a) => self.on_action(facts, a, ev, sink),
             Body::ReturnReceived(rr) => {
                 self.receipt_act(facts, &rr.employee_id, &rr.return_id, ev, sink);
                 let empty = rr
@@ -230,14 +230,7 @@ impl Insiders {
         }
     }
 
-    fn on_action(
-        &mut self,
-        facts: &Facts,
-        graph: &mut IdentityGraph,
-        a: &EmployeeAction,
-        ev: &Event,
-        sink: &mut AlertSink,
-    ) {
+    fn on_action(&mut self, facts: &Facts, a: &EmployeeAction, ev: &Event, sink: &mut AlertSink) {
         use collusion::ActKind;
         let kind = match a.action {
             EmployeeActionKind::ApproveRefund => Some(ActKind::Approve),
@@ -265,7 +258,7 @@ impl Insiders {
                     .and_then(|o| self.refund_by_order.get(o).cloned())
             });
         match (kind, refund) {
-            (Some(k), Some(rid)) => self.refund_act(graph, &a.employee_id, k, &rid, ev, sink),
+            (Some(k), Some(rid)) => self.refund_act(&a.employee_id, k, &rid, ev, sink),
             _ => {
                 self.employees
                     .entry(a.employee_id.clone())

@@ -13,8 +13,6 @@ pub const RECENT_CASES: usize = 32;
 pub const MAX_OPERATORS: usize = 32;
 /// Devices and IPs remembered per employee for logins.
 pub const MAX_IDENTIFIERS: usize = 8;
-/// Accounts of risky cases remembered per employee for ring concentration.
-pub const MAX_RISKY_ACCOUNTS: usize = 16;
 
 /// What an employee mostly does, inferred from their acts (never from their id).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -194,8 +192,6 @@ pub struct Employee {
     pub cusum: f64,
     pub recent: VecDeque<SeenCase>,
     pub operators: Vec<Operator>,
-    /// Accounts of the latest risky cases, to see them cluster in one operator ring.
-    pub risky_accounts: VecDeque<Id>,
     pub evidence: VecDeque<Act>,
     pub collusion_alerts: u32,
     pub last_alert_cusum: f64,
