@@ -8,8 +8,10 @@
 //! Cases themselves (alerts grouped into cases, status, notes, actions) are not here yet.
 
 pub mod conformance;
+mod memory;
 mod sqlite;
 
+pub use memory::MemoryStore;
 pub use sqlite::SqliteStore;
 
 use serde::{Deserialize, Serialize};
@@ -33,6 +35,8 @@ pub enum CaseError {
     BadKeyName(String),
     #[error("the operating system's random number generator failed: {0}")]
     Random(String),
+    #[error("the in-memory case store's lock was poisoned by a panic")]
+    Poisoned,
     #[error("encoding an audit record: {0}")]
     Encode(#[from] serde_json::Error),
     #[error("case store {path} has schema version {found}, this build knows up to {known}")]
@@ -292,6 +296,34 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("cases.sqlite");
         conformance::run_all(&mut || Box::new(SqliteStore::open(&path).unwrap())).unwrap();
+    }
+
+    #[test]
+    fn memory_store_conforms() {
+        let store = MemoryStore::default();
+        conformance::run_all(&mut || Box::new(store.clone())).unwrap();
+    }
+
+    #[test]
+    fn an_altered_record_breaks_the_chain_at_that_record() {
+        let mut s = MemoryStore::default();
+        for i in 0..3 {
+            s.append_audit(&AuditEntry {
+                ts: format!("2026-11-23T10:00:0{i}Z"),
+                key_name: "k".into(),
+                role: Role::Admin,
+                justification: "case-1".into(),
+                resource: "customer_profile".into(),
+                entity_ids: vec!["a".into()],
+            })
+            .unwrap();
+        }
+        let mut all = s.audit_page(0, 10).unwrap();
+        assert_eq!(verify_chain(&all), Ok(3));
+        all[1].entry.entity_ids.push("b".into());
+        assert_eq!(verify_chain(&all).unwrap_err().seq, 2);
+        all.remove(1);
+        assert_eq!(verify_chain(&all).unwrap_err().seq, 3);
     }
 
     #[test]

@@ -1118,3 +1118,71 @@ pub fn router(state: AppState) -> Router {
         .fallback(not_found)
         .with_state(state)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn positions(ct: Option<&str>, body: &str) -> Vec<(Position, String)> {
+        split_body(ct, body.as_bytes())
+            .unwrap()
+            .into_iter()
+            .map(|(p, b)| (p, String::from_utf8(b.to_vec()).unwrap()))
+            .collect()
+    }
+
+    #[test]
+    fn bodies_split_into_events() {
+        assert_eq!(
+            positions(Some("application/json"), r#"{"a":1}"#),
+            [(Position::Index(0), r#"{"a":1}"#.to_string())]
+        );
+        assert_eq!(
+            positions(None, " [ {\"a\":1} , 7 ]"),
+            [
+                (Position::Index(0), "{\"a\":1}".to_string()),
+                (Position::Index(1), "7".to_string())
+            ]
+        );
+        assert_eq!(
+            positions(Some("application/json"), "{\"a\":1}\n\n{\"b\":2}\n"),
+            [
+                (Position::Line(1), "{\"a\":1}".to_string()),
+                (Position::Line(3), "{\"b\":2}".to_string())
+            ]
+        );
+        assert_eq!(
+            positions(Some("application/x-ndjson; charset=utf-8"), "[1]"),
+            [(Position::Line(1), "[1]".to_string())]
+        );
+        let e = split_body(None, b" \n ").unwrap_err();
+        assert_eq!(e.code, ErrorCode::EmptyBody);
+        let e = split_body(None, b"[{\"a\":").unwrap_err();
+        assert_eq!(e.code, ErrorCode::MalformedBody);
+    }
+
+    #[test]
+    fn pii_entities_are_masked_without_justification() {
+        let a = Alert {
+            alert_id: "a-1".into(),
+            kind: "fraud_ring".into(),
+            score: 0.9,
+            entities: vec![
+                clawback_events::output::EntityRef::new(
+                    clawback_events::output::EntityType::Account,
+                    "acct-1",
+                ),
+                clawback_events::output::EntityRef::new(
+                    clawback_events::output::EntityType::Phone,
+                    "+14155550142",
+                ),
+            ],
+            reasons: vec![],
+            ts: "2026-11-02T10:00:00Z".into(),
+        };
+        let v = alert_view(&a, false);
+        assert_eq!(v.entities[0].id, "acct-1");
+        assert_eq!(v.entities[1].id, "***42");
+        assert_eq!(alert_view(&a, true).entities[1].id, "+14155550142");
+    }
+}
