@@ -328,6 +328,16 @@ fn serve_posts_a_world_reads_it_back_audits_pii_and_survives_sigkill() {
     // Alerts: all of them across pages, and the filters.
     let alerts = all_alerts(&server, &viewer, "", 3);
     assert_eq!(alerts.len(), replayed_alerts.len());
+    // No PII identifier of any alert reaches a viewer, in entities or in reasons.
+    let shown = serde_json::to_string(&alerts).unwrap();
+    for a in &replayed_alerts {
+        for e in a["entities"].as_array().unwrap() {
+            if ["phone", "email", "address"].contains(&e["type"].as_str().unwrap()) {
+                let id = e["id"].as_str().unwrap();
+                assert!(!shown.contains(id), "{id} shown to a viewer");
+            }
+        }
+    }
     let kind = replayed_alerts[0]["kind"].as_str().unwrap();
     let of_kind = all_alerts(&server, &viewer, &format!("&kind={kind}"), 100);
     assert_eq!(

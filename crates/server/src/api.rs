@@ -299,27 +299,61 @@ fn pii_entity(kind: &str) -> bool {
     matches!(kind, "email" | "phone" | "address")
 }
 
+fn entity_kind(e: &clawback_events::output::EntityRef) -> String {
+    serde_json::to_value(e.kind)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
+fn mask_entity(kind: &str, id: &str) -> String {
+    match kind {
+        "email" => mask::email(id),
+        "phone" => mask::phone(id),
+        _ => mask::word(id),
+    }
+}
+
+/// An alert for the API. Masked, the ids of PII entities are masked, and so is their text
+/// wherever a reason's detail quotes it (ring reasons name the shared identifiers).
 fn alert_view(a: &Alert, unmasked: bool) -> AlertView {
+    let pii: Vec<(String, String)> = if unmasked {
+        Vec::new()
+    } else {
+        let mut v: Vec<(String, String)> = a
+            .entities
+            .iter()
+            .filter_map(|e| {
+                let kind = entity_kind(e);
+                (pii_entity(&kind) && !e.id.is_empty())
+                    .then(|| (e.id.to_string(), mask_entity(&kind, &e.id)))
+            })
+            .collect();
+        // Longest first, so that an id inside another id is not replaced first.
+        v.sort_by_key(|x| std::cmp::Reverse(x.0.len()));
+        v
+    };
+    let scrub = |text: &str| -> String {
+        let mut t = text.to_string();
+        for (id, masked) in &pii {
+            t = t.replace(id.as_str(), masked);
+        }
+        t
+    };
     AlertView {
-        alert_id: a.alert_id.to_string(),
+        // Some alert ids are built from the identifier they are about (`fraud_ring:+1619…`).
+        alert_id: scrub(&a.alert_id),
         kind: a.kind.to_string(),
         score: a.score,
         entities: a
             .entities
             .iter()
             .map(|e| {
-                let kind = serde_json::to_value(e.kind)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_string))
-                    .unwrap_or_default();
+                let kind = entity_kind(e);
                 let id = if unmasked || !pii_entity(&kind) {
                     e.id.to_string()
-                } else if kind == "email" {
-                    mask::email(&e.id)
-                } else if kind == "phone" {
-                    mask::phone(&e.id)
                 } else {
-                    mask::word(&e.id)
+                    mask_entity(&kind, &e.id)
                 };
                 EntityView { kind, id }
             })
@@ -329,7 +363,7 @@ fn alert_view(a: &Alert, unmasked: bool) -> AlertView {
             .iter()
             .map(|r| ReasonView {
                 code: r.code.to_string(),
-                detail: r.detail.clone(),
+                detail: scrub(&r.detail),
             })
             .collect(),
         ts: a.ts.to_string(),
@@ -436,7 +470,7 @@ pub struct AccountView {
     pub ips: Vec<String>,
     /// The signup decision, when the signup was seen.
     pub signup_decision: Option<DecisionView>,
-    /// Alerts naming the account.
+    /// Ids of the alerts naming the account (PII in an id masked as in `masked`).
     pub alerts: Vec<String>,
 }
 
@@ -460,7 +494,7 @@ pub struct EmployeeView {
     pub exports: u64,
     pub first_seen: Option<String>,
     pub last_seen: Option<String>,
-    /// Alerts naming the employee.
+    /// Ids of the alerts naming the employee (PII in an id masked).
     pub alerts: Vec<String>,
 }
 
@@ -787,14 +821,7 @@ async fn get_alerts(
             }
             if let Some((t, id)) = &entity {
                 let hit = a.alert.entities.iter().any(|e| {
-                    e.id == id.as_str()
-                        && t.as_ref().is_none_or(|t| {
-                            serde_json::to_value(e.kind)
-                                .ok()
-                                .and_then(|v| v.as_str().map(str::to_string))
-                                .as_deref()
-                                == Some(t.as_str())
-                        })
+                    e.id == id.as_str() && t.as_ref().is_none_or(|t| entity_kind(e) == *t)
                 });
                 if !hit {
                     continue;
@@ -896,8 +923,8 @@ async fn get_account(
             alerts: core
                 .index
                 .alerts_naming(&id)
-                .iter()
-                .map(ToString::to_string)
+                .into_iter()
+                .map(|a| alert_view(a, open).alert_id)
                 .collect(),
         };
         if let Some(j) = &just {
@@ -928,8 +955,8 @@ async fn get_employee(
         let alerts: Vec<String> = core
             .index
             .alerts_naming(&id)
-            .iter()
-            .map(ToString::to_string)
+            .into_iter()
+            .map(|a| alert_view(a, false).alert_id)
             .collect();
         let Some(e) = core.index.employees.get(id.as_str()) else {
             return Err(ApiError::new(
@@ -1177,10 +1204,17 @@ mod tests {
                     "+14155550142",
                 ),
             ],
-            reasons: vec![],
+            reasons: vec![clawback_events::output::Reason::new(
+                "shared_support_operators",
+                "2 accounts whose support contacts came from the same operators: phone +14155550142 (2 accounts)",
+            )],
             ts: "2026-11-02T10:00:00Z".into(),
         };
         let v = alert_view(&a, false);
+        assert_eq!(
+            v.reasons[0].detail,
+            "2 accounts whose support contacts came from the same operators: phone ***42 (2 accounts)"
+        );
         assert_eq!(v.entities[0].id, "acct-1");
         assert_eq!(v.entities[1].id, "***42");
         assert_eq!(alert_view(&a, true).entities[1].id, "+14155550142");

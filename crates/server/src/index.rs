@@ -156,12 +156,15 @@ impl Index {
         e
     }
 
-    /// Alert ids naming an entity (any type) with this id, first emission order, no repeats.
-    pub fn alerts_naming(&self, id: &str) -> Vec<Id> {
-        let mut out: Vec<Id> = Vec::new();
+    /// The alerts naming an entity (any type) with this id: the first emission of each
+    /// alert id, in emission order.
+    pub fn alerts_naming(&self, id: &str) -> Vec<&Alert> {
+        let mut out: Vec<&Alert> = Vec::new();
         for a in &self.alerts {
-            if a.alert.entities.iter().any(|e| e.id == id) && !out.contains(&a.alert.alert_id) {
-                out.push(a.alert.alert_id.clone());
+            if a.alert.entities.iter().any(|e| e.id == id)
+                && !out.iter().any(|x| x.alert_id == a.alert.alert_id)
+            {
+                out.push(&a.alert);
             }
         }
         out
