@@ -113,7 +113,7 @@ pub fn run(path: &Path, rounds: u32, scratch: &Path) -> Result<BenchReport> {
                 parsers,
                 &mut sinks,
                 &mut q,
-                &mut |_| Ok(()),
+                &mut |_, _| Ok(()),
             )?;
             times.push(summary.seconds);
             entities = Some(summary.entities);

@@ -13,6 +13,7 @@ mod progress;
 mod replay;
 mod rules_cmd;
 mod scenario;
+mod serve;
 mod setup;
 mod train;
 
@@ -53,6 +54,15 @@ enum Command {
     },
     /// Run events through the engine and write decisions, alerts, quarantine and a summary.
     Replay(ReplayArgs),
+    /// Serve the HTTP API on a data directory: replays its log, then takes events and
+    /// answers with decisions, alerts and profiles (see /openapi.json).
+    Serve(serve::ServeArgs),
+    /// API keys of the service.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+    /// The service's audit log of unmasked reads.
+    #[command(subcommand)]
+    Audit(AuditCommand),
     /// Train the refund model from events and labels; writes a versioned model file.
     ///
     /// Replays the events through the serving engine, takes each labelled refund
@@ -146,6 +156,33 @@ enum Command {
         simulate: Option<u32>,
         #[arg(long, default_value_t = 90)]
         days: u32,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum KeysCommand {
+    /// Create an API key and print it, alone, on standard output (shown once; only its
+    /// SHA-256 is stored).
+    Create {
+        /// The data directory of `clawback serve`.
+        #[arg(long, value_name = "DIR")]
+        data: PathBuf,
+        /// viewer (PII masked), investigator (PII with a justification) or admin.
+        #[arg(long)]
+        role: String,
+        /// Who holds the key; becomes the employee_id of its data_access events
+        /// (default: the role and random digits).
+        #[arg(long)]
+        name: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum AuditCommand {
+    /// Check the audit log's hash chain; exits 1 naming the first bad record.
+    Verify {
+        #[arg(long, value_name = "DIR")]
+        data: PathBuf,
     },
 }
 
@@ -249,6 +286,11 @@ fn run(cli: Cli) -> Result<()> {
             )?;
             Ok(())
         }
+        Command::Serve(args) => serve::serve(&args),
+        Command::Keys(KeysCommand::Create { data, role, name }) => {
+            serve::create_key(&data, &role, name.as_deref())
+        }
+        Command::Audit(AuditCommand::Verify { data }) => serve::verify_audit(&data),
         Command::Train(args) => {
             let report = train::run(&args)?;
             print_json(&report)

@@ -6,8 +6,8 @@ use crate::progress;
 use crate::setup::EngineSetup;
 use anyhow::{Context, Result};
 use clawback_engine::{Engine, FactSizes, Outputs, Sequencer};
-use clawback_events::CONTRACT_VERSION;
 use clawback_events::output::{Alert, Decision, JsonlWriter};
+use clawback_events::{CONTRACT_VERSION, Event};
 use clawback_rules::{Action, Mode};
 use clawback_store::LogReader;
 use serde::Serialize;
@@ -324,8 +324,9 @@ fn read_input(input: Input, sink: RawSink, pools: &Pools) {
     }
 }
 
-/// Sees every event's outputs before they are written (training export, rule tallies).
-pub type Tap<'t> = &'t mut dyn FnMut(&Outputs) -> Result<()>;
+/// Sees every applied event and its outputs before they are written (training export, rule
+/// tallies, the service's read model).
+pub type Tap<'t> = &'t mut dyn FnMut(&Event, &Outputs) -> Result<()>;
 
 /// Replays `source` through `engine` (fresh, or configured by the caller) into `sinks`;
 /// rejected lines go to `quarantine`.
@@ -429,7 +430,7 @@ pub fn replay_into(
                         seq.push(ev);
                         while let Some(ev) = seq.pop_ready() {
                             let out = engine.apply(&ev);
-                            tap(&out)?;
+                            tap(&ev, &out)?;
                             emit(sinks, &mut tally, &out.decisions, &out.alerts)
                                 .context("writing outputs")?;
                         }
@@ -449,7 +450,7 @@ pub fn replay_into(
     let counts = intake.counts;
     while let Some(ev) = seq.pop() {
         let out = engine.apply(&ev);
-        tap(&out)?;
+        tap(&ev, &out)?;
         emit(sinks, &mut tally, &out.decisions, &out.alerts).context("writing outputs")?;
     }
     sinks.decisions.flush().context("writing decisions")?;
@@ -580,7 +581,7 @@ pub fn run(
             alerts: JsonlWriter::new(&mut alerts),
         };
         let mut hit_writer = JsonlWriter::new(&mut hits);
-        let mut tap = |o: &Outputs| -> Result<()> {
+        let mut tap = |_: &Event, o: &Outputs| -> Result<()> {
             for h in &o.rule_hits {
                 let t = tallies.entry(h.rule_id.clone()).or_default();
                 t.mode = mode_str(h.mode);

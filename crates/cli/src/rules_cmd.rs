@@ -126,7 +126,7 @@ pub fn backtest(
         .collect();
     let (mut refunds, mut fraud, mut legit, mut fraud_value) = (0u64, 0u64, 0u64, 0.0f64);
     {
-        let mut tap = |o: &clawback_engine::Outputs| -> Result<()> {
+        let mut tap = |_: &clawback_events::Event, o: &clawback_engine::Outputs| -> Result<()> {
             let (Some(x), Some(d)) = (&o.features, o.decisions.first()) else {
                 return Ok(());
             };

@@ -153,7 +153,7 @@ pub fn collect_rows(events: &Path, labels: &FxHashMap<Id, bool>) -> Result<(Vec<
     engine.capture_features(true);
     let mut rows: Vec<Row> = Vec::new();
     let mut unlabelled = 0usize;
-    let mut tap = |o: &clawback_engine::Outputs| -> Result<()> {
+    let mut tap = |_: &clawback_events::Event, o: &clawback_engine::Outputs| -> Result<()> {
         if let (Some(x), Some(d)) = (&o.features, o.decisions.first()) {
             if labels.contains_key(&d.id) {
                 rows.push(Row {

@@ -1,0 +1,177 @@
+//! `clawback serve`, `clawback keys create`, `clawback audit verify`: the service's data
+//! directory is the event log of `ingest` plus `cases.sqlite` (API keys, audit log).
+
+use crate::replay::{self, Sinks, Source};
+use crate::setup::EngineSetup;
+use anyhow::{Context, Result, bail};
+use clawback_cases::{CaseStore, Role, SqliteStore};
+use clawback_events::output::JsonlWriter;
+use clawback_server::{Core, Index, Limits};
+use clawback_store::{Log, LogOptions};
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+/// The case store's file in a data directory.
+pub fn cases_path(data: &Path) -> PathBuf {
+    data.join("cases.sqlite")
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// The data directory (created if missing): the event log and cases.sqlite.
+    #[arg(long, value_name = "DIR")]
+    pub data: PathBuf,
+    /// Address to listen on (port 0: any free port; the bound address is printed).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// Largest request body in MiB (larger bodies get 413).
+    #[arg(long, value_name = "MIB", default_value_t = 16)]
+    pub max_body_mib: usize,
+    /// Requests per second each API key may send, sustained.
+    #[arg(long, value_name = "N", default_value_t = 1000.0)]
+    pub rate_limit: f64,
+    /// Requests each API key may send at once, above the sustained rate.
+    #[arg(long, value_name = "N", default_value_t = 2000.0)]
+    pub burst: f64,
+    #[command(flatten)]
+    pub setup: EngineSetup,
+}
+
+/// Opens the data directory, replays its log into the engine and serves until SIGINT or
+/// SIGTERM.
+pub fn serve(args: &ServeArgs) -> Result<()> {
+    let data = &args.data;
+    std::fs::create_dir_all(data)
+        .with_context(|| format!("cannot create the data directory {}", data.display()))?;
+    // The writable log first: it takes the directory's lock and cuts a torn tail, so the
+    // replay below reads exactly what is acknowledged.
+    let (log, recovery) = Log::open(data, LogOptions::default())
+        .with_context(|| format!("opening the event log in {}", data.display()))?;
+    let cases_file = cases_path(data);
+    let cases = SqliteStore::open(&cases_file)
+        .with_context(|| format!("opening the case store {}", cases_file.display()))?;
+    let mut engine = args.setup.build()?;
+    let mut index = Index::default();
+    // Same path as `replay --data`, with no reorder slack: the live service applies events
+    // in the order they became durable, so a restart must too.
+    let summary = {
+        let mut d = std::io::sink();
+        let mut a = std::io::sink();
+        let mut sinks = Sinks {
+            decisions: JsonlWriter::new(&mut d as &mut dyn Write),
+            alerts: JsonlWriter::new(&mut a as &mut dyn Write),
+        };
+        replay::replay_into(
+            &Source::Data(data.clone()),
+            &mut engine,
+            0,
+            replay::default_parse_threads(),
+            &mut sinks,
+            &mut std::io::sink(),
+            &mut |ev, out| {
+                index.observe(ev, out);
+                Ok(())
+            },
+        )
+        .with_context(|| format!("replaying the event log in {}", data.display()))?
+    };
+    let qpath = data.join("quarantine.jsonl");
+    let quarantine = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&qpath)
+        .with_context(|| format!("cannot open {} for appending", qpath.display()))?;
+    let mut core = Core::new(engine, index, log, Box::new(cases), Box::new(quarantine));
+    let fed = core
+        .reconcile_audit()
+        .context("feeding audit records whose data_access event was not logged")?;
+    writeln!(
+        std::io::stderr().lock(),
+        "replayed {} events ({} decisions, {} alerts) from {} in {:.2}s; repaired {} torn bytes; re-fed {fed} audit events",
+        summary.events,
+        summary.decisions,
+        summary.alerts,
+        data.display(),
+        summary.seconds,
+        recovery.truncated_bytes
+    )?;
+    let limits = Limits {
+        max_body_bytes: args.max_body_mib.saturating_mul(1 << 20),
+        rate_per_sec: args.rate_limit,
+        burst: args.burst,
+    };
+    clawback_server::serve(core, args.listen, limits, |addr| {
+        // Tests and scripts read this line to find the port.
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "listening on http://{addr}");
+        let _ = out.flush();
+    })
+    .context("the HTTP service failed")?;
+    Ok(())
+}
+
+fn now_rfc3339() -> String {
+    time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_else(|_| "1970-01-01T00:00:00Z".into())
+}
+
+/// `keys create`: prints the new key, alone, on standard output; only its hash is kept.
+pub fn create_key(data: &Path, role: &str, name: Option<&str>) -> Result<()> {
+    let Some(role) = Role::parse(role) else {
+        bail!("--role {role:?}: give viewer, investigator or admin");
+    };
+    std::fs::create_dir_all(data)
+        .with_context(|| format!("cannot create the data directory {}", data.display()))?;
+    let path = cases_path(data);
+    let mut store = SqliteStore::open(&path)
+        .with_context(|| format!("opening the case store {}", path.display()))?;
+    let name = match name {
+        Some(n) => n.to_string(),
+        None => clawback_cases::default_key_name(role)?,
+    };
+    clawback_cases::check_key_name(&name)?;
+    let key = clawback_cases::generate_key()?;
+    store
+        .create_key(&name, role, &key.digest, &now_rfc3339())
+        .with_context(|| format!("storing the key in {}", path.display()))?;
+    writeln!(std::io::stdout().lock(), "{}", key.secret).context("writing to standard output")?;
+    writeln!(
+        std::io::stderr().lock(),
+        "created API key {name:?} with role {role}; it is shown only this once (only its SHA-256 is stored)"
+    )?;
+    Ok(())
+}
+
+/// `audit verify`: checks the audit log's hash chain; fails naming the first bad record.
+pub fn verify_audit(data: &Path) -> Result<()> {
+    let path = cases_path(data);
+    if !path.exists() {
+        bail!(
+            "{} does not exist: {} is not a data directory of `clawback serve`",
+            path.display(),
+            data.display()
+        );
+    }
+    let mut store = SqliteStore::open(&path)
+        .with_context(|| format!("opening the case store {}", path.display()))?;
+    match store
+        .verify_audit()
+        .with_context(|| format!("reading the audit log in {}", path.display()))?
+    {
+        Ok(n) => {
+            writeln!(
+                std::io::stdout().lock(),
+                "audit log intact: {n} records, every hash chains"
+            )?;
+            Ok(())
+        }
+        Err(b) => bail!(
+            "the audit log in {} is broken at record {}: {}",
+            path.display(),
+            b.seq,
+            b.reason
+        ),
+    }
+}

@@ -1,0 +1,539 @@
+//! The service end to end, through real HTTP on an ephemeral port: a simulated world
+//! posted and read back, roles, masking, audit, a SIGKILL and a restart on the same data
+//! directory, and the limits.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+use common::{bin, read_jsonl, run_ok};
+
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Stdio};
+use std::time::Duration;
+
+/// A running `clawback serve`; killed with SIGKILL when dropped.
+struct Server {
+    child: Child,
+    addr: String,
+}
+
+impl Server {
+    fn start(data: &Path, extra: &[&str]) -> Server {
+        let mut child = bin()
+            .args(["serve", "--data"])
+            .arg(data)
+            .args(["--listen", "127.0.0.1:0"])
+            .args(extra)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let addr = line
+            .trim()
+            .strip_prefix("listening on http://")
+            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+            .to_string();
+        Server { child, addr }
+    }
+
+    /// SIGKILL: no chance to flush or clean up.
+    fn kill(mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+
+    fn req(&self, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Resp {
+        http(&self.addr, method, path, headers, body)
+    }
+
+    fn get(&self, path: &str, key: &str) -> Resp {
+        self.req(
+            "GET",
+            path,
+            &[("Authorization", &format!("Bearer {key}"))],
+            b"",
+        )
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[derive(Debug)]
+struct Resp {
+    status: u16,
+    headers: HashMap<String, String>,
+    body: Vec<u8>,
+}
+
+impl Resp {
+    fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| {
+            panic!(
+                "status {} body is not JSON ({e}): {}",
+                self.status,
+                String::from_utf8_lossy(&self.body)
+            )
+        })
+    }
+
+    fn code(&self) -> String {
+        self.json()["code"].as_str().unwrap_or_default().to_string()
+    }
+}
+
+/// A minimal HTTP/1.1 client: one request per connection.
+fn http(addr: &str, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Resp {
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+    let mut head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (k, v) in headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    head.push_str("\r\n");
+    s.write_all(head.as_bytes()).unwrap();
+    // The server may answer (413) before reading a large body; a reset then is fine.
+    let _ = s.write_all(body);
+    let mut raw = Vec::new();
+    let _ = s.read_to_end(&mut raw);
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .unwrap_or_else(|| panic!("no HTTP head in {:?}", String::from_utf8_lossy(&raw)));
+    let head = String::from_utf8_lossy(&raw[..split]).to_string();
+    let mut lines = head.lines();
+    let status: u16 = lines
+        .next()
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|c| c.parse().ok())
+        .unwrap();
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
+        .collect::<HashMap<_, _>>();
+    let mut body = raw[split + 4..].to_vec();
+    if headers
+        .get("transfer-encoding")
+        .is_some_and(|t| t == "chunked")
+    {
+        body = dechunk(&body);
+    }
+    Resp {
+        status,
+        headers,
+        body,
+    }
+}
+
+fn dechunk(mut b: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    loop {
+        let Some(eol) = b.windows(2).position(|w| w == b"\r\n") else {
+            return out;
+        };
+        let n = usize::from_str_radix(std::str::from_utf8(&b[..eol]).unwrap().trim(), 16).unwrap();
+        if n == 0 {
+            return out;
+        }
+        out.extend_from_slice(&b[eol + 2..eol + 2 + n]);
+        b = &b[eol + 4 + n..];
+    }
+}
+
+fn create_key(data: &Path, role: &str, name: &str) -> String {
+    let out = run_ok(
+        bin()
+            .args(["keys", "create", "--data"])
+            .arg(data)
+            .args(["--role", role, "--name", name]),
+    );
+    let key = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(key.lines().count(), 1, "the key alone on stdout: {key:?}");
+    key.trim().to_string()
+}
+
+fn simulate(dir: &Path) -> PathBuf {
+    let world = dir.join("world");
+    run_ok(
+        bin()
+            .args([
+                "simulate",
+                "--customers",
+                "500",
+                "--days",
+                "20",
+                "--seed",
+                "11",
+                "--out",
+            ])
+            .arg(&world),
+    );
+    world.join("events.jsonl")
+}
+
+fn post(server: &Server, key: &str, content_type: &str, body: &[u8]) -> Resp {
+    server.req(
+        "POST",
+        "/v1/events",
+        &[
+            ("Authorization", &format!("Bearer {key}")),
+            ("Content-Type", content_type),
+        ],
+        body,
+    )
+}
+
+/// Every alert, paging with `limit`.
+fn all_alerts(server: &Server, key: &str, query: &str, limit: usize) -> Vec<Value> {
+    let mut out = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let mut path = format!("/v1/alerts?limit={limit}{query}");
+        if let Some(c) = &cursor {
+            path.push_str(&format!("&cursor={c}"));
+        }
+        let r = server.get(&path, key);
+        assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+        let page = r.json();
+        out.extend(page["alerts"].as_array().unwrap().iter().cloned());
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_string()),
+            None => return out,
+        }
+    }
+}
+
+#[test]
+fn serve_posts_a_world_reads_it_back_audits_pii_and_survives_sigkill() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let events_file = simulate(tmp.path());
+    let text = std::fs::read_to_string(&events_file).unwrap();
+    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+
+    let admin = create_key(&data, "admin", "ops");
+    let viewer = create_key(&data, "viewer", "val");
+    let investigator = create_key(&data, "investigator", "ivy");
+    let server = Server::start(&data, &[]);
+
+    // Keys and roles.
+    let r = server.req("GET", "/v1/alerts", &[], b"");
+    assert_eq!((r.status, r.code().as_str()), (401, "missing_api_key"));
+    let r = server.get("/v1/alerts", "cbk_not-a-key");
+    assert_eq!((r.status, r.code().as_str()), (401, "invalid_api_key"));
+    let r = post(&server, &viewer, "application/json", lines[0].as_bytes());
+    assert_eq!((r.status, r.code().as_str()), (403, "forbidden"));
+    let r = server.get("/v1/audit", &investigator);
+    assert_eq!((r.status, r.code().as_str()), (403, "forbidden"));
+    assert_eq!(server.req("GET", "/healthz", &[], b"").status, 200);
+
+    // The world, in four requests: a JSON array, then JSON Lines (typed, then sniffed).
+    let mut served_decisions: Vec<Value> = Vec::new();
+    let mut accepted = 0;
+    let chunks: Vec<&[&str]> = lines.chunks(lines.len() / 4 + 1).collect();
+    for (i, chunk) in chunks.iter().enumerate() {
+        let (ct, body) = match i {
+            0 => ("application/json", format!("[{}]", chunk.join(","))),
+            1 => ("application/x-ndjson", chunk.join("\n")),
+            _ => ("application/json", chunk.join("\n") + "\n"),
+        };
+        let r = post(&server, &admin, ct, body.as_bytes());
+        assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+        let v = r.json();
+        assert_eq!(v["rejected"], json!([]));
+        assert_eq!(v["duplicates"], 0);
+        accepted += v["accepted"].as_u64().unwrap();
+        served_decisions.extend(v["decisions"].as_array().unwrap().iter().cloned());
+    }
+    assert_eq!(accepted, lines.len() as u64);
+    assert!(served_decisions.len() > 100, "{}", served_decisions.len());
+
+    // A retry is a duplicate; a bad item is rejected by name, the rest still taken.
+    let bad = r#"{"event_id":"bad-1","type":"refund_requested","ts":"2026-11-02T10:00:00Z","order_id":"o","account_id":"a","amount_minor":-5,"currency":"USD","reason":"damaged","channel":"web"}"#;
+    let r = post(
+        &server,
+        &admin,
+        "application/json",
+        format!("[{},{bad}]", lines[0]).as_bytes(),
+    );
+    assert_eq!(r.status, 200);
+    let v = r.json();
+    assert_eq!(
+        (v["accepted"].as_u64(), v["duplicates"].as_u64()),
+        (Some(0), Some(1))
+    );
+    assert_eq!(v["rejected"][0]["index"], 1);
+    let field = v["rejected"][0]["field"].as_str().unwrap();
+    assert!(field.starts_with("refund_requested."), "{v}");
+    // Nothing valid at all: a 4xx that names the field.
+    let r = post(&server, &admin, "application/json", bad.as_bytes());
+    assert_eq!((r.status, r.code().as_str()), (400, "invalid_event"));
+    assert!(
+        r.json()["message"]
+            .as_str()
+            .unwrap()
+            .contains("refund_requested.")
+    );
+    let r = post(&server, &admin, "application/json", b"[{\"event_id\": ");
+    assert_eq!((r.status, r.code().as_str()), (400, "malformed_body"));
+    let r = post(&server, &admin, "application/json", b"  \n");
+    assert_eq!((r.status, r.code().as_str()), (400, "empty_body"));
+
+    // The decisions the service answered are those `replay --data` makes of its log.
+    let out = tmp.path().join("replayed");
+    run_ok(
+        bin()
+            .args(["replay", "--slack-secs", "0", "--data"])
+            .arg(&data)
+            .arg("--out")
+            .arg(&out),
+    );
+    let replayed = read_jsonl(&out.join("decisions.jsonl"));
+    assert_eq!(replayed, served_decisions);
+    let replayed_alerts = read_jsonl(&out.join("alerts.jsonl"));
+    assert!(!replayed_alerts.is_empty(), "the world should raise alerts");
+
+    // Decisions read back one by one; an unknown one is a 404, a bad point a 400.
+    for d in served_decisions.iter().step_by(7) {
+        let r = server.get(
+            &format!(
+                "/v1/decisions/{}/{}",
+                d["point"].as_str().unwrap(),
+                d["id"].as_str().unwrap()
+            ),
+            &viewer,
+        );
+        assert_eq!(r.status, 200);
+        assert_eq!(&r.json(), d);
+    }
+    let r = server.get("/v1/decisions/refund/no-such-refund", &viewer);
+    assert_eq!((r.status, r.code().as_str()), (404, "decision_not_found"));
+    let r = server.get("/v1/decisions/bogus/x", &viewer);
+    assert_eq!((r.status, r.code().as_str()), (400, "invalid_parameter"));
+
+    // Alerts: all of them across pages, and the filters.
+    let alerts = all_alerts(&server, &viewer, "", 3);
+    assert_eq!(alerts.len(), replayed_alerts.len());
+    // No PII identifier of any alert reaches a viewer, in entities or in reasons.
+    let shown = serde_json::to_string(&alerts).unwrap();
+    for a in &replayed_alerts {
+        for e in a["entities"].as_array().unwrap() {
+            if ["phone", "email", "address"].contains(&e["type"].as_str().unwrap()) {
+                let id = e["id"].as_str().unwrap();
+                assert!(!shown.contains(id), "{id} shown to a viewer");
+            }
+        }
+    }
+    let kind = replayed_alerts[0]["kind"].as_str().unwrap();
+    let of_kind = all_alerts(&server, &viewer, &format!("&kind={kind}"), 100);
+    assert_eq!(
+        of_kind.len(),
+        replayed_alerts.iter().filter(|a| a["kind"] == kind).count()
+    );
+    let e = &replayed_alerts[0]["entities"][0];
+    let ent = format!(
+        "{}:{}",
+        e["type"].as_str().unwrap(),
+        e["id"].as_str().unwrap()
+    );
+    let naming = all_alerts(&server, &viewer, &format!("&entity={ent}"), 100);
+    assert!(!naming.is_empty());
+    let last_ts = replayed_alerts.last().unwrap()["ts"].as_str().unwrap();
+    let since = all_alerts(&server, &viewer, &format!("&since={last_ts}"), 100);
+    assert!(!since.is_empty() && since.len() < alerts.len());
+    let r = server.get("/v1/alerts?since=yesterday", &viewer);
+    assert_eq!((r.status, r.code().as_str()), (400, "invalid_parameter"));
+
+    // PII: masked for a viewer (justified or not) and for an unjustified investigator;
+    // unmasked for a justified investigator, and that read is audited.
+    let signup: Value = lines
+        .iter()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .find(|v| v["type"] == "account_created")
+        .unwrap();
+    let acct = signup["account_id"].as_str().unwrap();
+    let email = signup["email"].as_str().unwrap();
+    let path = format!("/v1/accounts/{acct}");
+    for (key, justified) in [(&viewer, false), (&viewer, true), (&investigator, false)] {
+        let mut h = vec![("Authorization".to_string(), format!("Bearer {key}"))];
+        if justified {
+            h.push(("X-Justification".into(), "case-17".into()));
+        }
+        let h: Vec<(&str, &str)> = h.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+        let v = server.req("GET", &path, &h, b"").json();
+        assert_eq!(v["masked"], true);
+        let shown = v["email"].as_str().unwrap();
+        assert_ne!(shown, email);
+        assert!(shown.contains("***@"), "{shown}");
+    }
+    let r = server.req(
+        "GET",
+        &path,
+        &[
+            ("Authorization", &format!("Bearer {investigator}")),
+            ("X-Justification", "case-17"),
+        ],
+        b"",
+    );
+    assert_eq!(r.status, 200);
+    let v = r.json();
+    assert_eq!(
+        (v["masked"].as_bool(), v["email"].as_str()),
+        (Some(false), Some(email))
+    );
+    let audit = server.get("/v1/audit", &admin).json();
+    let records = audit["records"].as_array().unwrap();
+    assert_eq!(records.len(), 1, "{audit}");
+    assert_eq!(records[0]["key_name"], "ivy");
+    assert_eq!(records[0]["role"], "investigator");
+    assert_eq!(records[0]["justification"], "case-17");
+    assert_eq!(records[0]["entity_ids"], json!([acct]));
+    // ... and the read reached the engine as a data_access event by "ivy".
+    let emp = server.get("/v1/employees/ivy", &viewer).json();
+    assert_eq!(
+        (
+            emp["data_accesses"].as_u64(),
+            emp["records_viewed"].as_u64()
+        ),
+        (Some(1), Some(1))
+    );
+    let r = server.get("/v1/employees/nobody", &viewer);
+    assert_eq!((r.status, r.code().as_str()), (404, "employee_not_found"));
+
+    // Metrics and the OpenAPI document.
+    let m = String::from_utf8(server.get("/metrics", &viewer).body).unwrap();
+    assert!(
+        m.contains(&format!(
+            "clawback_events_total{{result=\"accepted\"}} {accepted}"
+        )),
+        "{m}"
+    );
+    assert!(m.contains("clawback_decisions_total{point=\"signup\",outcome=\"allow\"}"));
+    assert!(m.contains("clawback_alerts_total{kind="));
+    assert!(m.contains("clawback_http_request_duration_seconds_bucket{route=\"/v1/events\",status=\"200\",le=\"+Inf\"}"));
+    let doc = server.req("GET", "/openapi.json", &[], b"").json();
+    for p in [
+        "/v1/events",
+        "/v1/decisions/{point}/{id}",
+        "/v1/alerts",
+        "/v1/accounts/{id}",
+        "/v1/employees/{id}",
+        "/v1/audit",
+        "/healthz",
+        "/metrics",
+    ] {
+        assert!(
+            doc["paths"][p].is_object(),
+            "{p} missing from /openapi.json"
+        );
+    }
+    let codes = doc["components"]["schemas"]["ErrorCode"]["enum"]
+        .as_array()
+        .unwrap();
+    assert!(codes.contains(&json!("rate_limited")));
+    let r = server.get("/v1/nowhere", &viewer);
+    assert_eq!((r.status, r.code().as_str()), (404, "not_found"));
+
+    // SIGKILL, restart on the same directory: everything acknowledged is there.
+    let stored_before = server.req("GET", "/healthz", &[], b"").json()["stored_events"]
+        .as_u64()
+        .unwrap();
+    assert_eq!(
+        stored_before,
+        accepted + 1,
+        "the world and one data_access event"
+    );
+    server.kill();
+    let server = Server::start(&data, &[]);
+    let h = server.req("GET", "/healthz", &[], b"").json();
+    assert_eq!(h["stored_events"].as_u64(), Some(stored_before));
+    for d in &served_decisions {
+        let r = server.get(
+            &format!(
+                "/v1/decisions/{}/{}",
+                d["point"].as_str().unwrap(),
+                d["id"].as_str().unwrap()
+            ),
+            &viewer,
+        );
+        assert_eq!(&r.json(), d);
+    }
+    assert_eq!(all_alerts(&server, &viewer, "", 1000).len(), alerts.len());
+    let emp = server.get("/v1/employees/ivy", &viewer).json();
+    assert_eq!(
+        emp["data_accesses"].as_u64(),
+        Some(1),
+        "restart must not feed the read twice"
+    );
+    assert_eq!(
+        server.get("/v1/audit", &admin).json()["records"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    // Everything posted again is a duplicate.
+    let r = post(&server, &admin, "application/x-ndjson", text.as_bytes());
+    let v = r.json();
+    assert_eq!(
+        (v["accepted"].as_u64(), v["duplicates"].as_u64()),
+        (Some(0), Some(accepted))
+    );
+    drop(server);
+
+    // The audit chain verifies, and stops verifying once a record is altered.
+    run_ok(bin().args(["audit", "verify", "--data"]).arg(&data));
+    {
+        let db = rusqlite::Connection::open(data.join("cases.sqlite")).unwrap();
+        db.execute_batch(
+            "DROP TRIGGER audit_no_update; UPDATE audit SET justification = 'nothing to see' WHERE seq = 1;",
+        )
+        .unwrap();
+    }
+    let out = bin()
+        .args(["audit", "verify", "--data"])
+        .arg(&data)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("record 1") && err.contains("altered"), "{err}");
+}
+
+#[test]
+fn serve_caps_bodies_and_rate_limits_each_key() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let admin = create_key(&data, "admin", "ops");
+    let viewer = create_key(&data, "viewer", "val");
+    let server = Server::start(
+        &data,
+        &["--max-body-mib", "1", "--rate-limit", "1", "--burst", "3"],
+    );
+    let big = vec![b' '; (1 << 20) + 10];
+    let r = post(&server, &admin, "application/json", &big);
+    assert_eq!((r.status, r.code().as_str()), (413, "payload_too_large"));
+    // The admin key used one token; the viewer's bucket is its own.
+    for _ in 0..3 {
+        assert_eq!(server.get("/v1/alerts", &viewer).status, 200);
+    }
+    let r = server.get("/v1/alerts", &viewer);
+    assert_eq!((r.status, r.code().as_str()), (429, "rate_limited"));
+    let retry: u64 = r.headers["retry-after"].parse().unwrap();
+    assert!(retry >= 1);
+    assert_eq!(server.get("/v1/alerts", &admin).status, 200);
+}
