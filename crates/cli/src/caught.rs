@@ -40,6 +40,13 @@ pub struct Caught {
     /// Employees labelled as insiders, and how many of them an alert named.
     pub insiders: u64,
     pub insiders_alerted: u64,
+    /// Honest employees named by an `insider_collusion`, `credential_misuse` or
+    /// `data_exfiltration` alert: the accusations a fair detector must keep near zero.
+    pub honest_employees: u64,
+    pub honest_employees_accused: u64,
+    /// Employees and sellers labelled as selling customer data, and how many an alert named.
+    pub data_sellers: u64,
+    pub data_sellers_alerted: u64,
     /// Phishing reports (labelled) and how many the decisions called phishing; campaigns
     /// by label group.
     pub phishing_reports: u64,
@@ -61,6 +68,8 @@ pub fn measure(events: &Path, labels: &Path, out: &Path) -> Result<Caught> {
     let mut evaders = FxHashSet::default();
     let mut honest_accounts = FxHashSet::default();
     let mut insiders = FxHashSet::default();
+    let mut honest_staff = FxHashSet::default();
+    let mut sellers_of_data: FxHashSet<(bool, clawback_events::Id)> = FxHashSet::default();
     let mut phishing = FxHashSet::default();
     let mut campaigns: FxHashMap<clawback_events::Id, u64> = FxHashMap::default();
     let mut c = Caught::default();
@@ -102,6 +111,14 @@ pub fn measure(events: &Path, labels: &Path, out: &Path) -> Result<Caught> {
                     ) =>
             {
                 insiders.insert(l.id);
+            }
+            LabelEntity::Employee | LabelEntity::Seller
+                if fraud && l.kind.as_deref() == Some("data_selling") =>
+            {
+                sellers_of_data.insert((l.entity == LabelEntity::Employee, l.id));
+            }
+            LabelEntity::Employee if !fraud => {
+                honest_staff.insert(l.id);
             }
             _ => {}
         }
@@ -169,11 +186,26 @@ pub fn measure(events: &Path, labels: &Path, out: &Path) -> Result<Caught> {
     }
 
     let mut alerted = FxHashSet::default();
+    let mut accused = FxHashSet::default();
+    let mut data_named = FxHashSet::default();
     let mut named = FxHashSet::default();
     for line in lines(&out.join("alerts.jsonl"))? {
         let a: clawback_events::output::Alert =
             serde_json::from_str(&line?).context("reading alerts.jsonl")?;
+        let accusing = matches!(
+            a.kind.as_str(),
+            "insider_collusion" | "credential_misuse" | "data_exfiltration"
+        );
         for e in a.entities {
+            let staff = e.kind == EntityType::Employee;
+            if (staff || e.kind == EntityType::Seller)
+                && sellers_of_data.contains(&(staff, e.id.clone()))
+            {
+                data_named.insert((staff, e.id.clone()));
+            }
+            if staff && accusing && honest_staff.contains(&e.id) {
+                accused.insert(e.id.clone());
+            }
             if e.kind == EntityType::Employee && insiders.contains(&e.id) {
                 alerted.insert(e.id);
             } else if e.kind == EntityType::Account && a.kind == "fraud_ring" {
@@ -190,6 +222,10 @@ pub fn measure(events: &Path, labels: &Path, out: &Path) -> Result<Caught> {
     c.ring_accounts_named_right = named.iter().filter(|a| ring_members.contains(*a)).count() as u64;
     c.evaders_caught = caught_evaders.len() as u64;
     c.insiders_alerted = alerted.len() as u64;
+    c.honest_employees = honest_staff.len() as u64;
+    c.honest_employees_accused = accused.len() as u64;
+    c.data_sellers = sellers_of_data.len() as u64;
+    c.data_sellers_alerted = data_named.len() as u64;
     c.fraud_value_usd = c.fraud_value_usd.round();
     c.fraud_value_stopped_usd = c.fraud_value_stopped_usd.round();
     Ok(c)

@@ -226,8 +226,13 @@ pub fn run(out: &Path, seed: u64, customers: u32, days: u32, w: &mut dyn Write) 
     )?;
     writeln!(
         w,
-        "  insiders and stolen employee logins  {} named by an alert, of {}",
-        c.insiders_alerted, c.insiders
+        "  insiders and stolen employee logins  {} named by an alert, of {}; honest employees accused {} of {}",
+        c.insiders_alerted, c.insiders, c.honest_employees_accused, c.honest_employees
+    )?;
+    writeln!(
+        w,
+        "  data selling           {} of {} selling employees and sellers named by an alert",
+        c.data_sellers_alerted, c.data_sellers
     )?;
     writeln!(
         w,

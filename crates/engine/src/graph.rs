@@ -1062,6 +1062,17 @@ impl IdentityGraph {
         (self.rings.size[root as usize] as usize >= RING_MIN_ACCOUNTS).then_some(root)
     }
 
+    /// Sizes the graph for about `accounts` accounts with the holder links a signup brings
+    /// (five: e-mail, phone, device, place, building). See `Engine::reserve_accounts`.
+    pub fn reserve_accounts(&mut self, accounts: usize) {
+        self.index.reserve(accounts);
+        self.accounts.reserve(accounts);
+        self.rings.parent.reserve(accounts);
+        self.rings.size.reserve(accounts);
+        self.holders.reserve(accounts * 5);
+        self.arena.reserve(accounts * 5 * 24);
+    }
+
     /// Accounts, holder links and operator identifiers held, for memory reporting.
     pub fn sizes(&self) -> (usize, u64, usize) {
         (self.accounts.len(), self.links, self.operators.len())

@@ -253,6 +253,15 @@ impl Engine {
         }
     }
 
+    /// Sizes the tables that grow with accounts for about `accounts` of them, so that the
+    /// first hours of a service do not pay for rehashing multi-megabyte tables inside a
+    /// decision (growing a table is what the slowest signups were doing). Optional: without
+    /// it the tables grow as they must, with the same outputs.
+    pub fn reserve_accounts(&mut self, accounts: usize) {
+        self.facts.accounts.reserve(accounts);
+        self.graph.reserve_accounts(accounts);
+    }
+
     pub fn facts(&self) -> &Facts {
         &self.facts
     }

@@ -428,7 +428,7 @@ fn explain(
         reasons.push(Reason::new(
             "same_operators",
             format!(
-                "risky cases from operators or a ring already behind earlier ones: {}; contacting {}",
+                "risky cases from contacting operators already behind earlier ones: {}; contacting {}",
                 versus_peers(emp, peers, role, Indicator::SameOperator),
                 names.join(", ")
             ),

@@ -14,8 +14,9 @@
 //!    parcel the carrier never scanned or that weighed far too little), or turned out bad
 //!    later (the return came back empty, a chargeback);
 //! 2. a risky case came through a contacting operator (device, IP, phone not the
-//!    account holder's) already behind an earlier risky case of theirs, or on an account in
-//!    the same operator ring as one: concentration;
+//!    account holder's) already behind an earlier risky case of theirs: concentration (the
+//!    same *ring* is not enough: a ring of a hundred clients calls honest agents again by
+//!    chance, and counting it accused honest agents);
 //! 3. they issued or released a flagged refund against Clawback's decision;
 //! 4. they approved or issued a flagged refund themselves (judged among flagged cases).
 //!

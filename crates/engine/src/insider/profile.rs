@@ -43,8 +43,8 @@ pub enum Indicator {
     /// scanned or far too light.
     Risky = 0,
     /// A risky case that came through a contacting operator (device, IP, phone) already
-    /// behind an earlier risky case of the same employee, or on an account in the same
-    /// operator ring as one: concentration.
+    /// behind an earlier risky case of the same employee: concentration. (Not the same
+    /// *ring*: a ring of a hundred clients calls honest agents again by chance.)
     SameOperator = 1,
     /// Issued or released a flagged refund against Clawback's decision.
     FlaggedOverride = 2,

@@ -48,8 +48,7 @@ impl Sim<'_> {
         let span = self.end - self.start;
         let scale = f64::from(self.cfg.customers) / 2_000.0 / f64::from(rings.max(1));
         let n = self.customers.len();
-        for k in 0..rings {
-            let ring = (k + 1) as u16;
+        for _ in 0..rings {
             let mut seller = None;
             for _ in 0..64 {
                 let s = 1 + self.r.below(sellers as usize) as u32;
@@ -69,6 +68,10 @@ impl Sim<'_> {
             if employees.is_empty() {
                 continue;
             }
+            // Numbered by the rings actually made: a ring skipped above (no seller with
+            // reviews to spare, no free employee) must not leave a gap, or its successors'
+            // events would point past the end of `rings` (a panic on large worlds).
+            let ring = (self.ds.rings.len() + 1) as u16;
             let buyers = ((self.r.range(
                 i64::from(self.cfg.rates.datasell_buyers_min),
                 i64::from(self.cfg.rates.datasell_buyers_max),
