@@ -94,7 +94,18 @@ pub struct Insiders {
     peers: Peers,
     /// The refund decision just made, waiting for its event to be observed.
     pending: Option<(Id, f64, Outcome)>,
+    /// Notes in arrival order, so that old ones are forgotten (see [`NOTE_WINDOW_MS`]):
+    /// (requested at, refund, order, return) and (contacted at, contact).
+    refund_order: std::collections::VecDeque<(i64, Id, Id, Option<Id>)>,
+    contact_order: std::collections::VecDeque<(i64, Id)>,
 }
+
+/// How long a refund's note is kept for the employees who act on it and the outcomes that
+/// judge it: chargebacks arrive within about 120 days of the charge, acts within days. Past
+/// it the note is dropped, so memory follows the retailer's volume, not the run's length.
+pub const NOTE_WINDOW_MS: i64 = 180 * 86_400_000;
+/// A support contact's operators wait this long for the refund that cites the contact.
+pub const CONTACT_WINDOW_MS: i64 = 30 * 86_400_000;
 
 fn ident_hash(kind: &str, value: &str) -> u64 {
     xxhash_rust::xxh3::xxh3_64_with_seed(value.as_bytes(), kind.len() as u64 * 7919)
@@ -116,10 +127,11 @@ impl Insiders {
         ev: &Event,
         sink: &mut AlertSink,
     ) {
+        self.forget_before(ev.ts.unix_ms);
         match &ev.body {
-            Body::SupportContact(c) => self.on_contact(facts, c),
+            Body::SupportContact(c) => self.on_contact(facts, c, ev.ts.unix_ms),
             Body::RefundRequested(r) => {
-                self.on_refund(graph, r);
+                self.on_refund(graph, r, ev.ts.unix_ms);
                 if let Some(e) = &r.employee_id {
                     self.refund_act(e, collusion::ActKind::Raise, &r.refund_id, ev, sink);
                 }
@@ -166,7 +178,42 @@ impl Insiders {
         }
     }
 
-    fn on_contact(&mut self, facts: &Facts, c: &SupportContact) {
+    /// Drops refund notes older than [`NOTE_WINDOW_MS`] and unclaimed contact notes older
+    /// than [`CONTACT_WINDOW_MS`]. Events come in time order (the sequencer), so the
+    /// oldest are at the front.
+    fn forget_before(&mut self, now: i64) {
+        while let Some((at, _, _, _)) = self.refund_order.front()
+            && *at + NOTE_WINDOW_MS < now
+        {
+            let Some((_, refund, order, ret)) = self.refund_order.pop_front() else {
+                break;
+            };
+            self.refunds.remove(&refund);
+            // Only when they still point at this refund (an order can be refunded again).
+            if self.refund_by_order.get(&order) == Some(&refund) {
+                self.refund_by_order.remove(&order);
+            }
+            if let Some(ret) = ret
+                && self.refund_by_return.get(&ret) == Some(&refund)
+            {
+                self.refund_by_return.remove(&ret);
+            }
+        }
+        while let Some((at, _)) = self.contact_order.front()
+            && *at + CONTACT_WINDOW_MS < now
+        {
+            if let Some((_, contact)) = self.contact_order.pop_front() {
+                self.contacts.remove(&contact);
+            }
+        }
+    }
+
+    /// Notes held: refunds and unclaimed contacts (for memory tests and reporting).
+    pub fn notes(&self) -> (usize, usize) {
+        (self.refunds.len(), self.contacts.len())
+    }
+
+    fn on_contact(&mut self, facts: &Facts, c: &SupportContact, now: i64) {
         self.employees
             .entry(c.employee_id.clone())
             .or_default()
@@ -200,10 +247,11 @@ impl Insiders {
         }
         if !ops.is_empty() {
             self.contacts.insert(c.contact_id.clone(), ops);
+            self.contact_order.push_back((now, c.contact_id.clone()));
         }
     }
 
-    fn on_refund(&mut self, graph: &mut IdentityGraph, r: &RefundRequested) {
+    fn on_refund(&mut self, graph: &mut IdentityGraph, r: &RefundRequested, now: i64) {
         let (score, outcome) = match self.pending.take() {
             Some((id, s, o)) if id == r.refund_id => (s, Some(o)),
             _ => (0.0, None),
@@ -223,6 +271,12 @@ impl Insiders {
             bad_outcome: false,
         };
         self.refunds.insert(r.refund_id.clone(), note);
+        self.refund_order.push_back((
+            now,
+            r.refund_id.clone(),
+            r.order_id.clone(),
+            r.return_id.clone(),
+        ));
         self.refund_by_order
             .insert(r.order_id.clone(), r.refund_id.clone());
         if let Some(ret) = &r.return_id {

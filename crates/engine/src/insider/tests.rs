@@ -309,3 +309,42 @@ fn same_events_give_the_same_alerts() {
     assert!(!a.is_empty());
     assert_eq!(a, b);
 }
+
+/// A refund's note lives as long as acts and chargebacks can still refer to it, then goes:
+/// a service that runs for years keeps notes for its last half-year, not its whole history.
+#[test]
+fn refund_and_contact_notes_are_forgotten_after_their_window() {
+    let line = |n: u32, ty: &str, ts: &str, fields: &str| {
+        let l = format!(r#"{{"event_id":"e{n}","type":"{ty}","ts":"{ts}",{fields}}}"#);
+        parse_line(l.as_bytes()).unwrap_or_else(|e| panic!("{e}: {l}"))
+    };
+    let mut e = Engine::baseline();
+    e.apply(&line(
+        1,
+        "support_contact",
+        "2026-01-01T00:00:00Z",
+        r#""contact_id":"k1","employee_id":"emp","channel":"chat","identity_verified":false,"account_id":"a1","device_id":"op""#,
+    ));
+    e.apply(&line(
+        2,
+        "refund_requested",
+        "2026-01-01T01:00:00Z",
+        r#""refund_id":"r1","order_id":"o1","account_id":"a2","amount_minor":100,"currency":"USD","reason":"damaged","channel":"web""#,
+    ));
+    assert_eq!(e.insiders.notes(), (1, 1));
+    // Forty days on, the unclaimed contact is gone; the refund is still judged by outcomes.
+    e.apply(&line(
+        3,
+        "login",
+        "2026-02-10T00:00:00Z",
+        r#""account_id":"a3","success":true"#,
+    ));
+    assert_eq!(e.insiders.notes(), (1, 0));
+    e.apply(&line(
+        4,
+        "login",
+        "2026-07-10T00:00:00Z",
+        r#""account_id":"a3","success":true"#,
+    ));
+    assert_eq!(e.insiders.notes(), (0, 0));
+}
