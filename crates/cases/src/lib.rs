@@ -302,7 +302,8 @@ pub trait CaseStore: Send + fmt::Debug {
     /// Files alert emissions into cases, in order, in one transaction: an `alert_id` seen
     /// before goes to its case again (its score, money and time replaced); otherwise the
     /// case holding an alert with the same `group_key` takes it; otherwise a new `open` case
-    /// is made with the link's kind and title. A case's score is the highest of its alerts',
+    /// is made with the link's kind and title. The title follows the latest emission of the
+    /// case's first alert (a ring's title counts its accounts as it grows). A case's score is the highest of its alerts',
     /// its money the sum. Returns the case id of each link.
     fn attach_alerts(&mut self, links: &[AlertLink], now: &str) -> Result<Vec<String>>;
     /// Cases passing `filter`, in queue order ([`case::queue_order`]).

@@ -162,6 +162,9 @@ impl CaseStore for MemoryStore {
                         m.alerts.push(entry);
                     }
                 }
+                if m.case.alert_ids.first() == Some(&l.alert_id) {
+                    m.case.title.clone_from(&l.title);
+                }
                 let score = m.alerts.iter().map(|a| a.0).fold(f64::MIN, f64::max);
                 let money: i64 = m.alerts.iter().map(|a| a.1).sum();
                 if known.is_none()

@@ -217,9 +217,9 @@ fn load_case(conn: &Connection, num: i64) -> rusqlite::Result<Option<Case>> {
     Ok(Some(case_of(row, ids)))
 }
 
-fn action_of(
-    r: &rusqlite::Row<'_>,
-) -> rusqlite::Result<(i64, i64, String, String, String, String, Option<String>)> {
+type ActionRow = (i64, i64, String, String, String, String, Option<String>);
+
+fn action_of(r: &rusqlite::Row<'_>) -> rusqlite::Result<ActionRow> {
     Ok((
         r.get(0)?,
         r.get(1)?,
@@ -231,17 +231,7 @@ fn action_of(
     ))
 }
 
-fn case_action(
-    (id, num, action, target, who, ts, note): (
-        i64,
-        i64,
-        String,
-        String,
-        String,
-        String,
-        Option<String>,
-    ),
-) -> CaseAction {
+fn case_action((id, num, action, target, who, ts, note): ActionRow) -> CaseAction {
     CaseAction {
         action_id: u64::try_from(id).unwrap_or(0),
         case_id: case_id_of(u64::try_from(num).unwrap_or(0)),
@@ -543,6 +533,12 @@ impl SqliteStore {
                 "INSERT INTO case_alerts (alert_id, case_num, score, money_cents, ts) VALUES (?1, ?2, ?3, ?4, ?5) \
                  ON CONFLICT (alert_id) DO UPDATE SET score = excluded.score, money_cents = excluded.money_cents, ts = excluded.ts",
                 params![l.alert_id, num, l.score, l.money_at_risk_usd_cents, l.ts],
+            )
+            .map_err(err)?;
+            tx.execute(
+                "UPDATE cases SET title = ?1 WHERE num = ?2 AND title <> ?1 AND ?3 = \
+                 (SELECT alert_id FROM case_alerts WHERE case_num = ?2 ORDER BY rowid LIMIT 1)",
+                params![l.title, num, l.alert_id],
             )
             .map_err(err)?;
             let (old_score, old_money): (f64, i64) = tx
