@@ -2,8 +2,8 @@
 //! that work a case (investigators and admins).
 
 use super::{
-    ANY, AlertView, AppState, Caller, alert_view, audit_entry, authorize, core_err, justification,
-    now_rfc3339, path_err, pii_entity, query_err, with_core,
+    ANY, AlertView, AppState, Caller, alert_view, audit_entry, authorize, core_err, entity_kind,
+    justification, mask_entity, now_rfc3339, path_err, pii_entity, query_err, with_core,
 };
 use crate::core::CoreError;
 use crate::error::{ApiError, ErrorBody, ErrorCode};
@@ -224,6 +224,7 @@ pub(super) async fn get_case(
         let open = just.is_some();
         // The latest emission of each of the case's alerts.
         let mut alerts = Vec::new();
+        let mut latest = Vec::new();
         let mut pii_accounts: Vec<String> = Vec::new();
         for aid in &d.case.alert_ids {
             let Some(a) = core
@@ -235,6 +236,7 @@ pub(super) async fn get_case(
             else {
                 continue;
             };
+            latest.push(a.alert.clone());
             let view = alert_view(&a.alert, open);
             if open && view.entities.iter().any(|e| pii_entity(&e.kind)) {
                 for e in &view.entities {
@@ -245,43 +247,23 @@ pub(super) async fn get_case(
             }
             alerts.push(view);
         }
-        // Masked: notes and targets may quote the PII the alerts name.
-        let raw_pii: Vec<(String, String)> = d
-            .case
-            .alert_ids
-            .iter()
-            .filter_map(|aid| {
-                core.index
-                    .alerts
-                    .iter()
-                    .rev()
-                    .find(|s| s.alert.alert_id == aid.as_str())
-            })
-            .flat_map(|s| {
-                s.alert.entities.iter().filter_map(|e| {
-                    let v = alert_view(
-                        &clawback_events::output::Alert {
-                            entities: vec![e.clone()],
-                            reasons: Vec::new(),
-                            ..s.alert.clone()
-                        },
-                        false,
-                    );
-                    v.entities
-                        .first()
-                        .filter(|x| pii_entity(&x.kind) && !e.id.is_empty())
-                        .map(|x| (e.id.to_string(), x.id.clone()))
-                })
-            })
-            .collect();
-        let scrub = |t: &str| -> String {
-            if open {
-                return t.to_string();
+        // Masked: notes and action targets may quote the PII the alerts name (a ring's
+        // phone); it is masked there the same way, longest id first.
+        let mut pii: Vec<(String, String)> = Vec::new();
+        if !open {
+            for s in latest.iter() {
+                for e in &s.entities {
+                    let kind = entity_kind(e);
+                    if pii_entity(&kind) && !e.id.is_empty() {
+                        pii.push((e.id.to_string(), mask_entity(&kind, &e.id)));
+                    }
+                }
             }
+            pii.sort_by_key(|x| std::cmp::Reverse(x.0.len()));
+        }
+        let scrub = |t: &str| -> String {
             let mut t = t.to_string();
-            let mut pairs = raw_pii.clone();
-            pairs.sort_by_key(|x| std::cmp::Reverse(x.0.len()));
-            for (id, m) in &pairs {
+            for (id, m) in &pii {
                 t = t.replace(id.as_str(), m);
             }
             t

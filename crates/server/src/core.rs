@@ -521,3 +521,93 @@ impl Outbound for OutboundFile {
             .unwrap_or(0))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clawback_events::output::EntityRef;
+
+    fn alert(id: &str, kind: &str, entities: Vec<EntityRef>) -> Alert {
+        Alert {
+            alert_id: id.into(),
+            kind: kind.into(),
+            score: 0.5,
+            entities,
+            reasons: Vec::new(),
+            ts: "2026-11-02T10:00:00Z".into(),
+        }
+    }
+
+    #[test]
+    fn alerts_group_by_employee_ring_or_alert() {
+        let emp = EntityRef::new(EntityType::Employee, "emp-7");
+        let acct = EntityRef::new(EntityType::Account, "acct-1");
+        let phone = EntityRef::new(EntityType::Phone, "+14155550142");
+        for kind in [
+            "insider_collusion",
+            "credential_misuse",
+            "data_exfiltration",
+        ] {
+            let a = alert(
+                &format!("{kind}:emp-7"),
+                kind,
+                vec![acct.clone(), emp.clone()],
+            );
+            assert_eq!(group_key(&a), "employee:emp-7");
+            assert_eq!(case_title(&a), "Insider: employee emp-7");
+            assert_eq!(CaseKind::of_alert_kind(kind), CaseKind::Insider);
+        }
+        let ring = alert(
+            "fraud_ring:+14155550142",
+            "fraud_ring",
+            vec![
+                acct.clone(),
+                EntityRef::new(EntityType::Account, "acct-2"),
+                phone,
+            ],
+        );
+        assert_eq!(group_key(&ring), "fraud_ring:fraud_ring:+14155550142");
+        assert_eq!(case_title(&ring), "Fraud ring of 2 accounts");
+        let other = alert("return_anomaly:r-1", "return_anomaly", vec![acct, emp]);
+        assert_eq!(group_key(&other), "alert:return_anomaly:r-1");
+        assert_eq!(case_title(&other), "return_anomaly: acct-1");
+        assert_eq!(CaseKind::of_alert_kind("ban_evasion"), CaseKind::BanEvasion);
+        assert_eq!(
+            CaseKind::of_alert_kind("review_campaign"),
+            CaseKind::Campaign
+        );
+    }
+
+    #[test]
+    fn the_outbound_file_finds_its_last_action_past_a_torn_line() {
+        let dir = std::env::temp_dir().join(format!("clawback-outbound-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("outbound.jsonl");
+        let _ = std::fs::remove_file(&path);
+        let action = |n: u64| CaseAction {
+            action_id: n,
+            case_id: "case-1".into(),
+            action: clawback_cases::ActionKind::HoldRefunds,
+            target: "acct-1".into(),
+            who: "ivy".into(),
+            ts: "2026-11-23T10:00:00Z".into(),
+            note: None,
+        };
+        let mut f = OutboundFile::open(&path).unwrap();
+        assert_eq!(f.last_action_id().unwrap(), 0);
+        f.emit(&action(1)).unwrap();
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap()
+            .write_all(b"{\"type\":\"case_ac")
+            .unwrap();
+        let mut f = OutboundFile::open(&path).unwrap();
+        assert_eq!(f.last_action_id().unwrap(), 1);
+        f.emit(&action(2)).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let last: OutboundEvent = serde_json::from_str(text.lines().last().unwrap()).unwrap();
+        assert_eq!((last.action_id, last.action.as_str()), (2, "hold_refunds"));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
