@@ -433,6 +433,12 @@ fn serve_posts_a_world_reads_it_back_audits_pii_and_survives_sigkill() {
         "/v1/accounts/{id}",
         "/v1/employees/{id}",
         "/v1/audit",
+        "/v1/cases",
+        "/v1/cases/{id}",
+        "/v1/cases/{id}/status",
+        "/v1/cases/{id}/assign",
+        "/v1/cases/{id}/notes",
+        "/v1/cases/{id}/actions",
         "/healthz",
         "/metrics",
     ] {
@@ -445,6 +451,7 @@ fn serve_posts_a_world_reads_it_back_audits_pii_and_survives_sigkill() {
         .as_array()
         .unwrap();
     assert!(codes.contains(&json!("rate_limited")));
+    assert!(codes.contains(&json!("invalid_transition")));
     let r = server.get("/v1/nowhere", &viewer);
     assert_eq!((r.status, r.code().as_str()), (404, "not_found"));
 

@@ -82,6 +82,8 @@ pub struct Core {
     outbound: Box<dyn Outbound>,
     /// Alerts applied but not yet filed into cases.
     unfiled: Vec<Alert>,
+    /// Times filing alerts into cases failed after an ingest (they were kept for later).
+    pub case_filing_failures: u64,
     /// Set when the log failed part-way: what is in memory may then differ from what is
     /// on disk, so nothing more is written until a restart replays the log.
     poisoned: bool,
@@ -118,6 +120,7 @@ impl Core {
             quarantine: JsonlWriter::new(quarantine),
             outbound,
             unfiled: Vec::new(),
+            case_filing_failures: 0,
             poisoned: false,
         }
     }
@@ -192,7 +195,12 @@ impl Core {
         for ev in fresh {
             out.decisions.extend(self.apply(ev));
         }
-        self.file_alerts()?;
+        // The events are durable and applied: a case store failure must not turn that into
+        // an error (a retry would only find duplicates). The alerts stay unfiled and are
+        // filed by the next request, or by the start-up reconcile.
+        if self.file_alerts().is_err() {
+            self.case_filing_failures += 1;
+        }
         Ok(out)
     }
 
