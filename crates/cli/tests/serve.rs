@@ -626,6 +626,36 @@ fn serve_groups_alerts_into_cases_works_one_to_actioned_and_keeps_it_across_sigk
             (Some("ring"), Some("open"))
         );
     }
+    // No PII of any alert reaches a viewer through a case (ids, reasons, titles).
+    let r = server.req(
+        "GET",
+        "/v1/alerts?limit=1000",
+        &[
+            ("Authorization", &format!("Bearer {investigator}")),
+            ("X-Justification", "case-review"),
+        ],
+        b"",
+    );
+    let mut pii: Vec<String> = Vec::new();
+    for a in r.json()["alerts"].as_array().unwrap() {
+        for e in a["entities"].as_array().unwrap() {
+            if ["phone", "email", "address"].contains(&e["type"].as_str().unwrap()) {
+                pii.push(e["id"].as_str().unwrap().to_string());
+            }
+        }
+    }
+    for c in &cases {
+        let body = server
+            .get(
+                &format!("/v1/cases/{}", c["case_id"].as_str().unwrap()),
+                &viewer,
+            )
+            .body;
+        let text = String::from_utf8(body).unwrap();
+        for p in &pii {
+            assert!(!text.contains(p.as_str()), "{p} reached a viewer: {text}");
+        }
+    }
     let r = server.get("/v1/cases?status=pending", &viewer);
     assert_eq!((r.status, r.code().as_str()), (400, "invalid_parameter"));
     let r = server.get("/v1/cases/case-999999", &viewer);
@@ -741,6 +771,31 @@ fn serve_groups_alerts_into_cases_works_one_to_actioned_and_keeps_it_across_sigk
     );
     assert_eq!(before["actions"][0]["action"], "hold_refunds");
     assert_eq!(before["actions"][0]["who"], "ivy");
+    // Justified, an investigator sees the case unmasked; a case naming PII is audited.
+    let r = server.req(
+        "GET",
+        &base,
+        &[
+            ("Authorization", &format!("Bearer {investigator}")),
+            ("X-Justification", &id),
+        ],
+        b"",
+    );
+    assert_eq!(r.json()["masked"], false);
+    let names_pii = r.json()["alerts"].as_array().unwrap().iter().any(|a| {
+        a["entities"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| ["phone", "email", "address"].contains(&e["type"].as_str().unwrap()))
+    });
+    let audit = server.get("/v1/audit?limit=1000", &admin).json();
+    let audited = audit["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|rec| rec["resource"] == "case" && rec["justification"] == id.as_str());
+    assert_eq!(audited, names_pii);
     let queue_before = server.get("/v1/cases", &viewer).json();
 
     // The action went out as one outbound event.
