@@ -242,12 +242,36 @@ pub struct CaseAction {
     pub note: Option<String>,
 }
 
+/// A change an investigator made to a case (status, assignee), as recorded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseChange {
+    pub who: String,
+    pub ts: String,
+    /// `status open → investigating`, `assignee alice`, `unassigned`.
+    pub change: String,
+}
+
 /// A case with everything recorded on it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CaseDetail {
     pub case: Case,
     pub notes: Vec<Note>,
     pub actions: Vec<CaseAction>,
+    /// Status and assignee changes, oldest first.
+    pub history: Vec<CaseChange>,
+}
+
+/// The history text of a status change.
+pub fn status_change(from: CaseStatus, to: CaseStatus) -> String {
+    format!("status {from} → {to}")
+}
+
+/// The history text of an assignment.
+pub fn assign_change(assignee: Option<&str>) -> String {
+    match assignee {
+        Some(a) => format!("assignee {a}"),
+        None => "unassigned".to_string(),
+    }
 }
 
 /// Filters of [`crate::CaseStore::list_cases`].

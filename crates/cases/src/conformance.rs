@@ -253,7 +253,12 @@ pub fn cases(open: Open<'_>) -> Result<(), String> {
     )?;
 
     // The status machine.
-    let bad = s.set_status("case-2", CaseStatus::Actioned, "2026-11-23T12:00:00Z");
+    let bad = s.set_status(
+        "case-2",
+        CaseStatus::Actioned,
+        "alice",
+        "2026-11-23T12:00:00Z",
+    );
     check(
         matches!(
             bad,
@@ -266,32 +271,37 @@ pub fn cases(open: Open<'_>) -> Result<(), String> {
         "open → actioned must be refused with InvalidTransition",
     )?;
     let c = s
-        .set_status("case-2", CaseStatus::Investigating, "2026-11-23T12:00:01Z")
+        .set_status(
+            "case-2",
+            CaseStatus::Investigating,
+            "alice",
+            "2026-11-23T12:00:01Z",
+        )
         .map_err(store_err("investigate"))?;
     check(
         c.status == CaseStatus::Investigating,
         "open → investigating",
     )?;
-    let same = s.set_status("case-2", CaseStatus::Investigating, "x");
+    let same = s.set_status("case-2", CaseStatus::Investigating, "alice", "x");
     check(
         matches!(same, Err(CaseError::InvalidTransition { .. })),
         "moving to the current status is refused",
     )?;
     check(
         matches!(
-            s.set_status("case-99", CaseStatus::Closed, "x"),
+            s.set_status("case-99", CaseStatus::Closed, "alice", "x"),
             Err(CaseError::CaseNotFound(_))
         ) && matches!(
-            s.set_status("nonsense", CaseStatus::Closed, "x"),
+            s.set_status("nonsense", CaseStatus::Closed, "alice", "x"),
             Err(CaseError::CaseNotFound(_))
         ),
         "an unknown case is CaseNotFound",
     )?;
-    s.assign("case-2", Some("alice"), "2026-11-23T12:00:02Z")
+    s.assign("case-2", Some("alice"), "bob", "2026-11-23T12:00:02Z")
         .map_err(store_err("assign"))?;
     check(
         matches!(
-            s.assign("case-2", Some("has space"), "x"),
+            s.assign("case-2", Some("has space"), "bob", "x"),
             Err(CaseError::BadText { .. })
         ),
         "an assignee must be a key name",
@@ -335,8 +345,13 @@ pub fn cases(open: Open<'_>) -> Result<(), String> {
         act.action_id == 1 && act.case_id == "case-2",
         "actions are numbered from 1",
     )?;
-    s.set_status("case-2", CaseStatus::Actioned, "2026-11-23T12:00:05Z")
-        .map_err(store_err("action status"))?;
+    s.set_status(
+        "case-2",
+        CaseStatus::Actioned,
+        "alice",
+        "2026-11-23T12:00:05Z",
+    )
+    .map_err(store_err("action status"))?;
     s.add_action(
         "case-1",
         &NewAction {
@@ -363,6 +378,20 @@ pub fn cases(open: Open<'_>) -> Result<(), String> {
     check(
         d.notes.len() == 1 && d.notes[0].text == "same operator on 12 contacts",
         "notes are kept",
+    )?;
+    let history: Vec<(&str, &str)> = d
+        .history
+        .iter()
+        .map(|h| (h.who.as_str(), h.change.as_str()))
+        .collect();
+    check(
+        history
+            == [
+                ("alice", "status open → investigating"),
+                ("bob", "assignee alice"),
+                ("alice", "status investigating → actioned"),
+            ],
+        "status and assignee changes are kept in order with who made them (refused ones are not)",
     )?;
     check(
         d.actions == [act],

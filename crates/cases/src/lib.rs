@@ -17,8 +17,8 @@ pub use memory::MemoryStore;
 pub use sqlite::SqliteStore;
 
 pub use case::{
-    ActionKind, AlertLink, Case, CaseAction, CaseDetail, CaseFilter, CaseKind, CaseStatus,
-    NewAction, Note,
+    ActionKind, AlertLink, Case, CaseAction, CaseChange, CaseDetail, CaseFilter, CaseKind,
+    CaseStatus, NewAction, Note,
 };
 
 use serde::{Deserialize, Serialize};
@@ -308,13 +308,20 @@ pub trait CaseStore: Send + fmt::Debug {
     fn attach_alerts(&mut self, links: &[AlertLink], now: &str) -> Result<Vec<String>>;
     /// Cases passing `filter`, in queue order ([`case::queue_order`]).
     fn list_cases(&mut self, filter: &CaseFilter) -> Result<Vec<Case>>;
-    /// A case with its notes and actions (oldest first).
+    /// A case with its notes, actions and history (oldest first).
     fn get_case(&mut self, case_id: &str) -> Result<Option<CaseDetail>>;
     /// Moves a case to `to` if [`CaseStatus::can_move_to`] allows it, else
-    /// [`CaseError::InvalidTransition`].
-    fn set_status(&mut self, case_id: &str, to: CaseStatus, now: &str) -> Result<Case>;
-    /// Sets (or with `None` clears) the assignee.
-    fn assign(&mut self, case_id: &str, assignee: Option<&str>, now: &str) -> Result<Case>;
+    /// [`CaseError::InvalidTransition`]; the change is recorded in the case's history as
+    /// made by `who`.
+    fn set_status(&mut self, case_id: &str, to: CaseStatus, who: &str, now: &str) -> Result<Case>;
+    /// Sets (or with `None` clears) the assignee, recorded in the history as by `who`.
+    fn assign(
+        &mut self,
+        case_id: &str,
+        assignee: Option<&str>,
+        who: &str,
+        now: &str,
+    ) -> Result<Case>;
     /// Adds a note.
     fn add_note(&mut self, case_id: &str, note: &Note) -> Result<()>;
     /// Records an action (numbered after every action recorded before, on any case).

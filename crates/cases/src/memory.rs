@@ -2,12 +2,14 @@
 //! trait honest (it runs the same [`conformance`](crate::conformance) checks). Nothing is
 //! durable; clones share one store, so "reopening" a clone sees what was written.
 
-use crate::case::{MAX_NOTE_CHARS, case_id_of, case_number, check_text, queue_order};
+use crate::case::{
+    MAX_NOTE_CHARS, assign_change, case_id_of, case_number, check_text, queue_order, status_change,
+};
 use crate::sqlite::allowed;
 use crate::{
-    AlertLink, ApiKey, AuditEntry, AuditRecord, Case, CaseAction, CaseDetail, CaseError,
-    CaseFilter, CaseStatus, CaseStore, GENESIS_HASH, NewAction, Note, Result, Role, chain_hash,
-    check_assignee, check_key_name,
+    AlertLink, ApiKey, AuditEntry, AuditRecord, Case, CaseAction, CaseChange, CaseDetail,
+    CaseError, CaseFilter, CaseStatus, CaseStore, GENESIS_HASH, NewAction, Note, Result, Role,
+    chain_hash, check_assignee, check_key_name,
 };
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -29,6 +31,7 @@ struct MemCase {
     /// `(score, money)` of each alert, in `case.alert_ids` order.
     alerts: Vec<(f64, i64)>,
     notes: Vec<Note>,
+    history: Vec<CaseChange>,
 }
 
 impl Inner {
@@ -145,6 +148,7 @@ impl CaseStore for MemoryStore {
                             },
                             alerts: Vec::new(),
                             notes: Vec::new(),
+                            history: Vec::new(),
                         });
                         s.by_group.insert(l.group_key.clone(), i);
                         i
@@ -206,11 +210,12 @@ impl CaseStore for MemoryStore {
                 case: m.case.clone(),
                 notes: m.notes.clone(),
                 actions,
+                history: m.history.clone(),
             }))
         })
     }
 
-    fn set_status(&mut self, case_id: &str, to: CaseStatus, now: &str) -> Result<Case> {
+    fn set_status(&mut self, case_id: &str, to: CaseStatus, who: &str, now: &str) -> Result<Case> {
         self.with(|s| {
             let m = s.case_mut(case_id)?;
             let from = m.case.status;
@@ -224,11 +229,22 @@ impl CaseStore for MemoryStore {
             }
             m.case.status = to;
             m.case.updated = now.to_string();
+            m.history.push(CaseChange {
+                who: who.to_string(),
+                ts: now.to_string(),
+                change: status_change(from, to),
+            });
             Ok(m.case.clone())
         })
     }
 
-    fn assign(&mut self, case_id: &str, assignee: Option<&str>, now: &str) -> Result<Case> {
+    fn assign(
+        &mut self,
+        case_id: &str,
+        assignee: Option<&str>,
+        who: &str,
+        now: &str,
+    ) -> Result<Case> {
         if let Some(a) = assignee {
             check_assignee(a)?;
         }
@@ -236,6 +252,11 @@ impl CaseStore for MemoryStore {
             let m = s.case_mut(case_id)?;
             m.case.assignee = assignee.map(str::to_string);
             m.case.updated = now.to_string();
+            m.history.push(CaseChange {
+                who: who.to_string(),
+                ts: now.to_string(),
+                change: assign_change(assignee),
+            });
             Ok(m.case.clone())
         })
     }

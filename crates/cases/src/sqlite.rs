@@ -1,11 +1,13 @@
 //! The embedded case store: one SQLite file (WAL, synchronous=FULL so an acknowledged
 //! audit record survives power loss).
 
-use crate::case::{MAX_NOTE_CHARS, case_id_of, case_number, check_text};
+use crate::case::{
+    MAX_NOTE_CHARS, assign_change, case_id_of, case_number, check_text, status_change,
+};
 use crate::{
-    ActionKind, AlertLink, ApiKey, AuditEntry, AuditRecord, Case, CaseAction, CaseDetail,
-    CaseError, CaseFilter, CaseKind, CaseStatus, CaseStore, GENESIS_HASH, NewAction, Note, Result,
-    Role, chain_hash, check_assignee, check_key_name,
+    ActionKind, AlertLink, ApiKey, AuditEntry, AuditRecord, Case, CaseAction, CaseChange,
+    CaseDetail, CaseError, CaseFilter, CaseKind, CaseStatus, CaseStore, GENESIS_HASH, NewAction,
+    Note, Result, Role, chain_hash, check_assignee, check_key_name,
 };
 use rusqlite::{Connection, OptionalExtension, params};
 use std::path::{Path, PathBuf};
@@ -78,6 +80,18 @@ CREATE TABLE case_actions (
     note TEXT
 );
 CREATE INDEX case_actions_by_case ON case_actions (case_num, action_id);
+CREATE TABLE case_history (
+    id INTEGER PRIMARY KEY NOT NULL,
+    case_num INTEGER NOT NULL REFERENCES cases (num),
+    who TEXT NOT NULL,
+    ts TEXT NOT NULL,
+    change TEXT NOT NULL
+);
+CREATE INDEX case_history_by_case ON case_history (case_num, id);
+CREATE TRIGGER case_history_no_update BEFORE UPDATE ON case_history
+BEGIN SELECT RAISE(ABORT, 'case history is append-only'); END;
+CREATE TRIGGER case_history_no_delete BEFORE DELETE ON case_history
+BEGIN SELECT RAISE(ABORT, 'case history is append-only'); END;
 -- Notes and actions are a record: never changed or removed.
 CREATE TRIGGER case_notes_no_update BEFORE UPDATE ON case_notes
 BEGIN SELECT RAISE(ABORT, 'case notes are append-only'); END;
@@ -439,8 +453,9 @@ impl SqliteStore {
     fn update_case(
         &mut self,
         case_id: &str,
+        who: &str,
         now: &str,
-        change: impl FnOnce(&Case) -> Result<(&'static str, Option<String>)>,
+        change: impl FnOnce(&Case) -> Result<(&'static str, Option<String>, String)>,
     ) -> Result<Case> {
         let path = self.path.display().to_string();
         let err = |source| CaseError::Sqlite {
@@ -456,10 +471,15 @@ impl SqliteStore {
             Some(e) => err(e),
             None => CaseError::CaseNotFound(case_id.to_string()),
         })?;
-        let (column, value) = change(&case)?;
+        let (column, value, text) = change(&case)?;
         tx.execute(
             &format!("UPDATE cases SET {column} = ?1, updated = ?2 WHERE num = ?3"),
             params![value, now, num],
+        )
+        .map_err(err)?;
+        tx.execute(
+            "INSERT INTO case_history (case_num, who, ts, change) VALUES (?1, ?2, ?3, ?4)",
+            params![num, who, now, text],
         )
         .map_err(err)?;
         let case = load_case(&tx, num)
@@ -675,15 +695,31 @@ impl CaseStore for SqliteStore {
             .map(|r| r.map(case_action))
             .collect::<rusqlite::Result<Vec<_>>>()
             .map_err(&err)?;
+        let mut stmt = self
+            .conn
+            .prepare("SELECT who, ts, change FROM case_history WHERE case_num = ?1 ORDER BY id")
+            .map_err(&err)?;
+        let history = stmt
+            .query_map(params![num], |r| {
+                Ok(CaseChange {
+                    who: r.get(0)?,
+                    ts: r.get(1)?,
+                    change: r.get(2)?,
+                })
+            })
+            .map_err(&err)?
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(&err)?;
         Ok(Some(CaseDetail {
             case,
             notes,
             actions,
+            history,
         }))
     }
 
-    fn set_status(&mut self, case_id: &str, to: CaseStatus, now: &str) -> Result<Case> {
-        self.update_case(case_id, now, |c| {
+    fn set_status(&mut self, case_id: &str, to: CaseStatus, who: &str, now: &str) -> Result<Case> {
+        self.update_case(case_id, who, now, |c| {
             if !c.status.can_move_to(to) {
                 return Err(CaseError::InvalidTransition {
                     case_id: c.case_id.clone(),
@@ -692,16 +728,30 @@ impl CaseStore for SqliteStore {
                     allowed: allowed(c.status),
                 });
             }
-            Ok(("status", Some(to.as_str().to_string())))
+            Ok((
+                "status",
+                Some(to.as_str().to_string()),
+                status_change(c.status, to),
+            ))
         })
     }
 
-    fn assign(&mut self, case_id: &str, assignee: Option<&str>, now: &str) -> Result<Case> {
+    fn assign(
+        &mut self,
+        case_id: &str,
+        assignee: Option<&str>,
+        who: &str,
+        now: &str,
+    ) -> Result<Case> {
         if let Some(a) = assignee {
             check_assignee(a)?;
         }
-        self.update_case(case_id, now, |_| {
-            Ok(("assignee", assignee.map(str::to_string)))
+        self.update_case(case_id, who, now, |_| {
+            Ok((
+                "assignee",
+                assignee.map(str::to_string),
+                assign_change(assignee),
+            ))
         })
     }
 

@@ -771,6 +771,20 @@ fn serve_groups_alerts_into_cases_works_one_to_actioned_and_keeps_it_across_sigk
     );
     assert_eq!(before["actions"][0]["action"], "hold_refunds");
     assert_eq!(before["actions"][0]["who"], "ivy");
+    let history: Vec<(&str, &str)> = before["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| (h["who"].as_str().unwrap(), h["change"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        history,
+        [
+            ("ivy", "status open → investigating"),
+            ("ivy", "assignee ivy"),
+            ("ivy", "status investigating → actioned"),
+        ]
+    );
     // Justified, an investigator sees the case unmasked; a case naming PII is audited.
     let r = server.req(
         "GET",

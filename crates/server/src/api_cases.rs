@@ -133,13 +133,24 @@ impl From<&CaseAction> for ActionView {
     }
 }
 
-/// A case with its alerts (latest emission of each), notes and actions.
+/// A status or assignee change, with who made it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ChangeView {
+    pub who: String,
+    pub ts: String,
+    /// `status open → investigating`, `assignee alice`, `unassigned`.
+    pub change: String,
+}
+
+/// A case with its alerts (latest emission of each), notes, actions and history.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CaseDetailView {
     pub case: CaseView,
     pub alerts: Vec<AlertView>,
     pub notes: Vec<NoteView>,
     pub actions: Vec<ActionView>,
+    /// Status and assignee changes, oldest first.
+    pub history: Vec<ChangeView>,
     /// Whether PII in alerts, notes and action targets was masked.
     pub masked: bool,
 }
@@ -290,6 +301,15 @@ pub(super) async fn get_case(
                     v
                 })
                 .collect(),
+            history: d
+                .history
+                .iter()
+                .map(|h| ChangeView {
+                    who: h.who.clone(),
+                    ts: h.ts.clone(),
+                    change: h.change.clone(),
+                })
+                .collect(),
             masked: !open,
         };
         if let (false, Some(j)) = (pii_accounts.is_empty(), &just) {
@@ -381,10 +401,10 @@ pub(super) async fn set_status(
             )
         })
     });
-    case_write(&state, &headers, path, to, |core, _, id, to| {
+    case_write(&state, &headers, path, to, |core, caller, id, to| {
         let c = core
             .cases
-            .set_status(id, to, &now_rfc3339())
+            .set_status(id, to, &caller.name, &now_rfc3339())
             .map_err(cases_err)?;
         Ok(CaseView::from(&c))
     })
@@ -408,10 +428,10 @@ pub(super) async fn assign(
     body: Result<axum::Json<AssignRequest>, JsonRejection>,
 ) -> Result<axum::Json<CaseView>, ApiError> {
     let req = body.map_err(body_err).map(|axum::Json(r)| r);
-    case_write(&state, &headers, path, req, |core, _, id, req| {
+    case_write(&state, &headers, path, req, |core, caller, id, req| {
         let c = core
             .cases
-            .assign(id, req.assignee.as_deref(), &now_rfc3339())
+            .assign(id, req.assignee.as_deref(), &caller.name, &now_rfc3339())
             .map_err(cases_err)?;
         Ok(CaseView::from(&c))
     })
