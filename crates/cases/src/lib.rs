@@ -5,14 +5,21 @@
 //! set of checks that any implementation must pass (run it from that implementation's
 //! tests).
 //!
-//! Cases themselves (alerts grouped into cases, status, notes, actions) are not here yet.
+//! Cases ([`case`]): alerts grouped into cases, their status machine, assignee, notes and
+//! recorded actions, in the same store (schema version 2).
 
+pub mod case;
 pub mod conformance;
 mod memory;
 mod sqlite;
 
 pub use memory::MemoryStore;
 pub use sqlite::SqliteStore;
+
+pub use case::{
+    ActionKind, AlertLink, Case, CaseAction, CaseChange, CaseDetail, CaseFilter, CaseKind,
+    CaseStatus, NewAction, Note,
+};
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -39,6 +46,19 @@ pub enum CaseError {
     Poisoned,
     #[error("encoding an audit record: {0}")]
     Encode(#[from] serde_json::Error),
+    #[error("no case {0:?}; list the cases with GET /v1/cases")]
+    CaseNotFound(String),
+    #[error(
+        "case {case_id} is {from}; it cannot move to {to} (from {from} it may move to: {allowed})"
+    )]
+    InvalidTransition {
+        case_id: String,
+        from: CaseStatus,
+        to: CaseStatus,
+        allowed: String,
+    },
+    #[error("{field} must be 1..={max} characters and not blank")]
+    BadText { field: &'static str, max: usize },
     #[error("case store {path} has schema version {found}, this build knows up to {known}")]
     SchemaTooNew {
         path: String,
@@ -278,6 +298,45 @@ pub trait CaseStore: Send + fmt::Debug {
         }
         Ok(verify_chain(&all))
     }
+
+    /// Files alert emissions into cases, in order, in one transaction: an `alert_id` seen
+    /// before goes to its case again (its score, money and time replaced); otherwise the
+    /// case holding an alert with the same `group_key` takes it; otherwise a new `open` case
+    /// is made with the link's kind and title. The title follows the latest emission of the
+    /// case's first alert (a ring's title counts its accounts as it grows). A case's score is the highest of its alerts',
+    /// its money the sum. Returns the case id of each link.
+    fn attach_alerts(&mut self, links: &[AlertLink], now: &str) -> Result<Vec<String>>;
+    /// Cases passing `filter`, in queue order ([`case::queue_order`]).
+    fn list_cases(&mut self, filter: &CaseFilter) -> Result<Vec<Case>>;
+    /// A case with its notes, actions and history (oldest first).
+    fn get_case(&mut self, case_id: &str) -> Result<Option<CaseDetail>>;
+    /// Moves a case to `to` if [`CaseStatus::can_move_to`] allows it, else
+    /// [`CaseError::InvalidTransition`]; the change is recorded in the case's history as
+    /// made by `who`.
+    fn set_status(&mut self, case_id: &str, to: CaseStatus, who: &str, now: &str) -> Result<Case>;
+    /// Sets (or with `None` clears) the assignee, recorded in the history as by `who`.
+    fn assign(
+        &mut self,
+        case_id: &str,
+        assignee: Option<&str>,
+        who: &str,
+        now: &str,
+    ) -> Result<Case>;
+    /// Adds a note.
+    fn add_note(&mut self, case_id: &str, note: &Note) -> Result<()>;
+    /// Records an action (numbered after every action recorded before, on any case).
+    fn add_action(&mut self, case_id: &str, action: &NewAction) -> Result<CaseAction>;
+    /// Up to `limit` actions with `action_id > after`, in order (to re-emit outbound events
+    /// a crash left unwritten).
+    fn actions_after(&mut self, after: u64, limit: usize) -> Result<Vec<CaseAction>>;
+}
+
+/// The checks every store runs before writing a case.
+fn check_assignee(a: &str) -> Result<()> {
+    check_key_name(a).map_err(|_| CaseError::BadText {
+        field: "assignee (a key name: printable, no spaces)",
+        max: 64,
+    })
 }
 
 /// A key name for `keys create` without `--name`: the role and 8 random hex digits.
@@ -296,6 +355,59 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("cases.sqlite");
         conformance::run_all(&mut || Box::new(SqliteStore::open(&path).unwrap())).unwrap();
+    }
+
+    #[test]
+    fn a_database_of_schema_version_1_opens_and_keeps_its_keys_and_audit() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cases.sqlite");
+        {
+            // The schema as the previous release created it, with a key and a record.
+            let conn = rusqlite::Connection::open(&path).unwrap();
+            conn.execute_batch(sqlite::SCHEMA_V1).unwrap();
+            conn.pragma_update(None, "user_version", 1).unwrap();
+            conn.execute(
+                "INSERT INTO api_keys (name, role, key_sha256, created) VALUES ('old', 'admin', ?1, 't')",
+                rusqlite::params![&key_digest("cbk_old")[..]],
+            )
+            .unwrap();
+        }
+        let e = AuditEntry {
+            ts: "2026-11-23T10:00:00Z".into(),
+            key_name: "old".into(),
+            role: Role::Admin,
+            justification: "case-1".into(),
+            resource: "customer_profile".into(),
+            entity_ids: vec!["a".into()],
+        };
+        {
+            let conn = rusqlite::Connection::open(&path).unwrap();
+            let h = chain_hash(GENESIS_HASH, 1, &e).unwrap();
+            conn.execute(
+                "INSERT INTO audit VALUES (1, ?1, 'old', 'admin', 'case-1', 'customer_profile', '[\"a\"]', ?2, ?3)",
+                rusqlite::params![e.ts, GENESIS_HASH, h],
+            )
+            .unwrap();
+        }
+        let mut s = SqliteStore::open(&path).unwrap();
+        assert_eq!(
+            s.key_by_digest(&key_digest("cbk_old"))
+                .unwrap()
+                .unwrap()
+                .name,
+            "old"
+        );
+        assert_eq!(s.verify_audit().unwrap(), Ok(1));
+        assert!(s.list_cases(&CaseFilter::default()).unwrap().is_empty());
+        drop(s);
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        let v: i64 = conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        assert_eq!(v, 2);
+        drop(conn);
+        // And it works as a version-2 store from there on.
+        conformance::cases(&mut || Box::new(SqliteStore::open(&path).unwrap())).unwrap();
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! `clawback serve`, `clawback keys create`, `clawback audit verify`: the service's data
-//! directory is the event log of `ingest` plus `cases.sqlite` (API keys, audit log).
+//! directory is the event log of `ingest` plus `cases.sqlite` (API keys, audit log, cases) and
+//! `outbound.jsonl` (case actions for the retailer's systems).
 
 use crate::replay::{self, Sinks, Source};
 use crate::setup::EngineSetup;
@@ -15,6 +16,11 @@ use std::path::{Path, PathBuf};
 /// The case store's file in a data directory.
 pub fn cases_path(data: &Path) -> PathBuf {
     data.join("cases.sqlite")
+}
+
+/// The outbound events file (one JSON line per case action) in a data directory.
+pub fn outbound_path(data: &Path) -> PathBuf {
+    data.join("outbound.jsonl")
 }
 
 #[derive(Debug, clap::Args)]
@@ -82,13 +88,29 @@ pub fn serve(args: &ServeArgs) -> Result<()> {
         .append(true)
         .open(&qpath)
         .with_context(|| format!("cannot open {} for appending", qpath.display()))?;
-    let mut core = Core::new(engine, index, log, Box::new(cases), Box::new(quarantine));
+    let opath = outbound_path(data);
+    let outbound = clawback_server::core::OutboundFile::open(&opath)
+        .with_context(|| format!("cannot open {} for appending", opath.display()))?;
+    let mut core = Core::new(
+        engine,
+        index,
+        log,
+        Box::new(cases),
+        Box::new(quarantine),
+        Box::new(outbound),
+    );
     let fed = core
         .reconcile_audit()
         .context("feeding audit records whose data_access event was not logged")?;
+    let filed = core
+        .reconcile_cases()
+        .context("filing the replayed alerts into cases")?;
+    let emitted = core
+        .reconcile_outbound()
+        .with_context(|| format!("writing missing case actions to {}", opath.display()))?;
     writeln!(
         std::io::stderr().lock(),
-        "replayed {} events ({} decisions, {} alerts) from {} in {:.2}s; repaired {} torn bytes; re-fed {fed} audit events",
+        "replayed {} events ({} decisions, {} alerts) from {} in {:.2}s; repaired {} torn bytes; re-fed {fed} audit events; filed {filed} alert emissions into cases; re-emitted {emitted} outbound actions",
         summary.events,
         summary.decisions,
         summary.alerts,

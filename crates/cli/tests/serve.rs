@@ -433,6 +433,12 @@ fn serve_posts_a_world_reads_it_back_audits_pii_and_survives_sigkill() {
         "/v1/accounts/{id}",
         "/v1/employees/{id}",
         "/v1/audit",
+        "/v1/cases",
+        "/v1/cases/{id}",
+        "/v1/cases/{id}/status",
+        "/v1/cases/{id}/assign",
+        "/v1/cases/{id}/notes",
+        "/v1/cases/{id}/actions",
         "/healthz",
         "/metrics",
     ] {
@@ -445,6 +451,7 @@ fn serve_posts_a_world_reads_it_back_audits_pii_and_survives_sigkill() {
         .as_array()
         .unwrap();
     assert!(codes.contains(&json!("rate_limited")));
+    assert!(codes.contains(&json!("invalid_transition")));
     let r = server.get("/v1/nowhere", &viewer);
     assert_eq!((r.status, r.code().as_str()), (404, "not_found"));
 
@@ -536,4 +543,297 @@ fn serve_caps_bodies_and_rate_limits_each_key() {
     let retry: u64 = r.headers["retry-after"].parse().unwrap();
     assert!(retry >= 1);
     assert_eq!(server.get("/v1/alerts", &admin).status, 200);
+}
+
+fn post_json(server: &Server, key: &str, path: &str, body: &Value) -> Resp {
+    server.req(
+        "POST",
+        path,
+        &[
+            ("Authorization", &format!("Bearer {key}")),
+            ("Content-Type", "application/json"),
+        ],
+        body.to_string().as_bytes(),
+    )
+}
+
+#[test]
+fn serve_groups_alerts_into_cases_works_one_to_actioned_and_keeps_it_across_sigkill() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let events_file = simulate(tmp.path());
+    let text = std::fs::read_to_string(&events_file).unwrap();
+    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+    let admin = create_key(&data, "admin", "ops");
+    let viewer = create_key(&data, "viewer", "val");
+    let investigator = create_key(&data, "investigator", "ivy");
+    let server = Server::start(&data, &[]);
+    for chunk in lines.chunks(lines.len() / 3 + 1) {
+        let r = post(
+            &server,
+            &admin,
+            "application/x-ndjson",
+            chunk.join("\n").as_bytes(),
+        );
+        assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    }
+
+    // Every alert is in exactly one case; insider alerts are one case per employee.
+    let alerts = all_alerts(&server, &viewer, "", 1000);
+    let mut alert_ids: Vec<&str> = alerts
+        .iter()
+        .map(|a| a["alert_id"].as_str().unwrap())
+        .collect();
+    alert_ids.sort_unstable();
+    alert_ids.dedup();
+    let r = server.get("/v1/cases", &viewer);
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    let cases = r.json()["cases"].as_array().unwrap().clone();
+    assert!(!cases.is_empty(), "the world should open cases");
+    let grouped: u64 = cases.iter().map(|c| c["alerts"].as_u64().unwrap()).sum();
+    assert_eq!(grouped, alert_ids.len() as u64, "each alert id in one case");
+    for w in cases.windows(2) {
+        let key = |c: &Value| {
+            (
+                c["money_at_risk_usd"].as_f64().unwrap(),
+                c["score"].as_f64().unwrap(),
+            )
+        };
+        let (a, b) = (key(&w[0]), key(&w[1]));
+        assert!(
+            a.0 > b.0 || (a.0 == b.0 && a.1 >= b.1),
+            "queue order: {a:?} then {b:?}"
+        );
+    }
+    let insider_titles: Vec<&str> = cases
+        .iter()
+        .filter(|c| c["kind"] == "insider")
+        .map(|c| c["title"].as_str().unwrap())
+        .collect();
+    let mut distinct = insider_titles.clone();
+    distinct.sort_unstable();
+    distinct.dedup();
+    assert_eq!(
+        distinct.len(),
+        insider_titles.len(),
+        "one case per employee"
+    );
+    let r = server.get("/v1/cases?kind=ring&status=open", &viewer);
+    assert_eq!(r.status, 200);
+    for c in r.json()["cases"].as_array().unwrap() {
+        assert_eq!(
+            (c["kind"].as_str(), c["status"].as_str()),
+            (Some("ring"), Some("open"))
+        );
+    }
+    // No PII of any alert reaches a viewer through a case (ids, reasons, titles).
+    let r = server.req(
+        "GET",
+        "/v1/alerts?limit=1000",
+        &[
+            ("Authorization", &format!("Bearer {investigator}")),
+            ("X-Justification", "case-review"),
+        ],
+        b"",
+    );
+    let mut pii: Vec<String> = Vec::new();
+    for a in r.json()["alerts"].as_array().unwrap() {
+        for e in a["entities"].as_array().unwrap() {
+            if ["phone", "email", "address"].contains(&e["type"].as_str().unwrap()) {
+                pii.push(e["id"].as_str().unwrap().to_string());
+            }
+        }
+    }
+    for c in &cases {
+        let body = server
+            .get(
+                &format!("/v1/cases/{}", c["case_id"].as_str().unwrap()),
+                &viewer,
+            )
+            .body;
+        let text = String::from_utf8(body).unwrap();
+        for p in &pii {
+            assert!(!text.contains(p.as_str()), "{p} reached a viewer: {text}");
+        }
+    }
+    let r = server.get("/v1/cases?status=pending", &viewer);
+    assert_eq!((r.status, r.code().as_str()), (400, "invalid_parameter"));
+    let r = server.get("/v1/cases/case-999999", &viewer);
+    assert_eq!((r.status, r.code().as_str()), (404, "case_not_found"));
+
+    // Work the top case.
+    let id = cases[0]["case_id"].as_str().unwrap().to_string();
+    let base = format!("/v1/cases/{id}");
+    let r = server.get(&base, &viewer);
+    assert_eq!(r.status, 200);
+    let detail = r.json();
+    assert!(!detail["alerts"].as_array().unwrap().is_empty());
+    assert_eq!(detail["masked"], true);
+    let target = detail["alerts"][0]["entities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["type"] == "account" || e["type"] == "employee")
+        .map_or("acct-unknown".to_string(), |e| {
+            e["id"].as_str().unwrap().to_string()
+        });
+
+    // Viewers read, never write.
+    for (path, body) in [
+        ("status", json!({"status": "investigating"})),
+        ("assign", json!({"assignee": "val"})),
+        ("notes", json!({"text": "hi"})),
+        ("actions", json!({"action": "escalate", "target": target})),
+    ] {
+        let r = post_json(&server, &viewer, &format!("{base}/{path}"), &body);
+        assert_eq!((r.status, r.code().as_str()), (403, "forbidden"), "{path}");
+    }
+    // open → actioned skips a step: refused with a stable code, naming the allowed moves.
+    let r = post_json(
+        &server,
+        &investigator,
+        &format!("{base}/status"),
+        &json!({"status": "actioned"}),
+    );
+    assert_eq!((r.status, r.code().as_str()), (409, "invalid_transition"));
+    assert!(
+        r.json()["message"]
+            .as_str()
+            .unwrap()
+            .contains("investigating")
+    );
+    let r = post_json(
+        &server,
+        &investigator,
+        &format!("{base}/status"),
+        &json!({"status": "nope"}),
+    );
+    assert_eq!((r.status, r.code().as_str()), (400, "invalid_parameter"));
+    let r = post_json(
+        &server,
+        &investigator,
+        &format!("{base}/notes"),
+        &json!({"txt": 1}),
+    );
+    assert_eq!((r.status, r.code().as_str()), (400, "malformed_body"));
+
+    let r = post_json(
+        &server,
+        &investigator,
+        &format!("{base}/status"),
+        &json!({"status": "investigating"}),
+    );
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    assert_eq!(r.json()["status"], "investigating");
+    let r = post_json(
+        &server,
+        &investigator,
+        &format!("{base}/assign"),
+        &json!({"assignee": "ivy"}),
+    );
+    assert_eq!(r.status, 200);
+    let r = post_json(
+        &server,
+        &investigator,
+        &format!("{base}/notes"),
+        &json!({"text": "refunds cluster on one support operator"}),
+    );
+    assert_eq!(r.status, 200);
+    assert_eq!(r.json()["author"], "ivy");
+    let r = post_json(
+        &server,
+        &investigator,
+        &format!("{base}/actions"),
+        &json!({"action": "hold_refunds", "target": target, "note": "pending review"}),
+    );
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    let r = post_json(
+        &server,
+        &investigator,
+        &format!("{base}/actions"),
+        &json!({"action": "nuke", "target": target}),
+    );
+    assert_eq!((r.status, r.code().as_str()), (400, "invalid_parameter"));
+    let r = post_json(
+        &server,
+        &investigator,
+        &format!("{base}/status"),
+        &json!({"status": "actioned"}),
+    );
+    assert_eq!(r.status, 200);
+
+    let before = server.get(&base, &viewer).json();
+    assert_eq!(before["case"]["status"], "actioned");
+    assert_eq!(before["case"]["assignee"], "ivy");
+    assert_eq!(
+        before["notes"][0]["text"],
+        "refunds cluster on one support operator"
+    );
+    assert_eq!(before["actions"][0]["action"], "hold_refunds");
+    assert_eq!(before["actions"][0]["who"], "ivy");
+    let history: Vec<(&str, &str)> = before["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| (h["who"].as_str().unwrap(), h["change"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        history,
+        [
+            ("ivy", "status open → investigating"),
+            ("ivy", "assignee ivy"),
+            ("ivy", "status investigating → actioned"),
+        ]
+    );
+    // Justified, an investigator sees the case unmasked; a case naming PII is audited.
+    let r = server.req(
+        "GET",
+        &base,
+        &[
+            ("Authorization", &format!("Bearer {investigator}")),
+            ("X-Justification", &id),
+        ],
+        b"",
+    );
+    assert_eq!(r.json()["masked"], false);
+    let names_pii = r.json()["alerts"].as_array().unwrap().iter().any(|a| {
+        a["entities"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| ["phone", "email", "address"].contains(&e["type"].as_str().unwrap()))
+    });
+    let audit = server.get("/v1/audit?limit=1000", &admin).json();
+    let audited = audit["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|rec| rec["resource"] == "case" && rec["justification"] == id.as_str());
+    assert_eq!(audited, names_pii);
+    let queue_before = server.get("/v1/cases", &viewer).json();
+
+    // The action went out as one outbound event.
+    let outbound = read_jsonl(&data.join("outbound.jsonl"));
+    assert_eq!(outbound.len(), 1);
+    assert_eq!(outbound[0]["case_id"], id.as_str());
+    assert_eq!(outbound[0]["action"], "hold_refunds");
+    assert_eq!(outbound[0]["target"], target.as_str());
+    assert_eq!(outbound[0]["who"], "ivy");
+    assert!(outbound[0]["ts"].is_string());
+
+    // SIGKILL and restart: the case, its status, notes and actions are all there, the
+    // queue is unchanged and no action is emitted twice.
+    server.kill();
+    let server = Server::start(&data, &[]);
+    assert_eq!(server.get(&base, &viewer).json(), before);
+    assert_eq!(server.get("/v1/cases", &viewer).json(), queue_before);
+    assert_eq!(read_jsonl(&data.join("outbound.jsonl")).len(), 1);
+    // And it can be closed from there.
+    let r = post_json(
+        &server,
+        &admin,
+        &format!("{base}/status"),
+        &json!({"status": "closed"}),
+    );
+    assert_eq!(r.status, 200);
 }

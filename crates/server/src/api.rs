@@ -21,6 +21,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
+#[path = "api_cases.rs"]
+mod cases;
+
 /// Limits of the service.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
@@ -1071,8 +1074,8 @@ impl utoipa::Modify for Security {
         }
         let mut desc = String::from(
             "Clawback's service API. Keys are created with `clawback keys create` and sent as \
-             `Authorization: Bearer KEY`. Roles: `viewer` (PII masked), `investigator` (PII \
-             with `X-Justification`), `admin` (also posts events and reads the audit log). \
+             `Authorization: Bearer KEY`. Roles: `viewer` (PII masked; reads cases), `investigator` (PII \
+             with `X-Justification`; works cases: status, assignee, notes, actions), `admin` (also posts events and reads the audit log). \
              Every unmasked read is written to a hash-chained audit log and fed to the insider \
              detectors as a `data_access` event.\n\n",
         );
@@ -1085,7 +1088,8 @@ impl utoipa::Modify for Security {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Clawback", version = env!("CARGO_PKG_VERSION")),
-    paths(post_events, get_decision, get_alerts, get_account, get_employee, get_audit, healthz, metrics),
+    paths(post_events, get_decision, get_alerts, get_account, get_employee, get_audit, healthz, metrics,
+        cases::list_cases, cases::get_case, cases::set_status, cases::assign, cases::add_note, cases::add_action),
     components(schemas(ErrorBody, ErrorCode)),
     modifiers(&Security)
 )]
@@ -1138,6 +1142,12 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/accounts/{id}", get(get_account))
         .route("/v1/employees/{id}", get(get_employee))
         .route("/v1/audit", get(get_audit))
+        .route("/v1/cases", get(cases::list_cases))
+        .route("/v1/cases/{id}", get(cases::get_case))
+        .route("/v1/cases/{id}/status", post(cases::set_status))
+        .route("/v1/cases/{id}/assign", post(cases::assign))
+        .route("/v1/cases/{id}/notes", post(cases::add_note))
+        .route("/v1/cases/{id}/actions", post(cases::add_action))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .route("/openapi.json", get(openapi_json))

@@ -3,8 +3,10 @@
 //! durable — the log's order, which is what a restart replays.
 
 use crate::index::Index;
-use clawback_cases::{AuditEntry, AuditRecord, CaseStore};
+use clawback_cases::case::is_insider_kind;
+use clawback_cases::{AlertLink, AuditEntry, AuditRecord, CaseAction, CaseKind, CaseStore};
 use clawback_engine::{Engine, Sequencer};
+use clawback_events::output::{Alert, EntityType};
 use clawback_events::output::{
     Decision, JsonlWriter, QUARANTINE_RAW_MAX, QuarantineRecord, excerpt,
 };
@@ -60,6 +62,10 @@ pub enum CoreError {
     Cases(#[from] clawback_cases::CaseError),
     #[error("writing the quarantine file: {0}")]
     Quarantine(std::io::Error),
+    #[error(
+        "writing the outbound events file: {0}; the action is recorded and will be written again on restart"
+    )]
+    Outbound(std::io::Error),
     #[error("building the data_access event for audit record {seq}: {reason}")]
     AuditEvent { seq: u64, reason: String },
 }
@@ -72,6 +78,12 @@ pub struct Core {
     pub index: Index,
     pub cases: Box<dyn CaseStore>,
     quarantine: JsonlWriter<Box<dyn Write + Send>>,
+    /// `outbound.jsonl`: one line per case action, for the retailer's systems.
+    outbound: Box<dyn Outbound>,
+    /// Alerts applied but not yet filed into cases.
+    unfiled: Vec<Alert>,
+    /// Times filing alerts into cases failed after an ingest (they were kept for later).
+    pub case_filing_failures: u64,
     /// Set when the log failed part-way: what is in memory may then differ from what is
     /// on disk, so nothing more is written until a restart replays the log.
     poisoned: bool,
@@ -97,6 +109,7 @@ impl Core {
         log: Log,
         cases: Box<dyn CaseStore>,
         quarantine: Box<dyn Write + Send>,
+        outbound: Box<dyn Outbound>,
     ) -> Self {
         Self {
             engine,
@@ -105,6 +118,9 @@ impl Core {
             index,
             cases,
             quarantine: JsonlWriter::new(quarantine),
+            outbound,
+            unfiled: Vec::new(),
+            case_filing_failures: 0,
             poisoned: false,
         }
     }
@@ -179,6 +195,12 @@ impl Core {
         for ev in fresh {
             out.decisions.extend(self.apply(ev));
         }
+        // The events are durable and applied: a case store failure must not turn that into
+        // an error (a retry would only find duplicates). The alerts stay unfiled and are
+        // filed by the next request, or by the start-up reconcile.
+        if self.file_alerts().is_err() {
+            self.case_filing_failures += 1;
+        }
         Ok(out)
     }
 
@@ -188,6 +210,7 @@ impl Core {
         while let Some(ev) = self.seq.pop_ready() {
             let out = self.engine.apply(&ev);
             self.index.observe(&ev, &out);
+            self.unfiled.extend(out.alerts.iter().cloned());
             decisions.extend(out.decisions);
         }
         decisions
@@ -202,6 +225,8 @@ impl Core {
         }
         let rec = self.cases.append_audit(entry)?;
         self.feed_access(&rec)?;
+        // The access may itself raise an insider alert.
+        self.file_alerts()?;
         Ok(rec)
     }
 
@@ -243,7 +268,106 @@ impl Core {
                 fed += u64::from(self.feed_access(rec)?);
             }
         }
+        self.file_alerts()?;
         Ok(fed)
+    }
+
+    /// Files the alerts applied since the last call into cases (one transaction).
+    fn file_alerts(&mut self) -> Result<(), CoreError> {
+        if self.unfiled.is_empty() {
+            return Ok(());
+        }
+        let now = now_rfc3339();
+        let links: Vec<AlertLink> = self.unfiled.iter().map(|a| self.link(a)).collect();
+        self.cases.attach_alerts(&links, &now)?;
+        self.unfiled.clear();
+        Ok(())
+    }
+
+    /// After a start-up replay: files the alerts of the replayed log that no case holds
+    /// (a crash between the log and the case store), each at its latest emission. Alerts
+    /// already filed are left alone, so a restart changes no case. Returns how many.
+    pub fn reconcile_cases(&mut self) -> Result<usize, CoreError> {
+        let filed: std::collections::HashSet<String> = self
+            .cases
+            .list_cases(&clawback_cases::CaseFilter::default())?
+            .into_iter()
+            .flat_map(|c| c.alert_ids)
+            .collect();
+        let mut order: Vec<&str> = Vec::new();
+        let mut latest: std::collections::HashMap<&str, &Alert> = Default::default();
+        for a in &self.index.alerts {
+            let id = a.alert.alert_id.as_str();
+            if filed.contains(id) {
+                continue;
+            }
+            if latest.insert(id, &a.alert).is_none() {
+                order.push(id);
+            }
+        }
+        let links: Vec<AlertLink> = order
+            .iter()
+            .filter_map(|id| latest.get(id))
+            .map(|a| self.link(a))
+            .collect();
+        if !links.is_empty() {
+            self.cases.attach_alerts(&links, &now_rfc3339())?;
+        }
+        Ok(links.len())
+    }
+
+    /// The case link of an alert: see [`group_key`] and [`case_title`]. Money at risk is
+    /// the refund value the engine has seen requested by the accounts the alert names.
+    fn link(&self, a: &Alert) -> AlertLink {
+        let facts = &self.engine.facts().accounts;
+        let money = a
+            .entities
+            .iter()
+            .filter(|e| e.kind == EntityType::Account)
+            .filter_map(|e| facts.get(&e.id))
+            .map(|f| f.refund_value_usd_cents)
+            .sum();
+        AlertLink {
+            alert_id: a.alert_id.to_string(),
+            group_key: group_key(a),
+            kind: CaseKind::of_alert_kind(&a.kind),
+            title: case_title(a),
+            score: a.score,
+            money_at_risk_usd_cents: money,
+            ts: a.ts.to_string(),
+        }
+    }
+
+    /// Records a case action, then appends it to the outbound file. A crash between the
+    /// two is repaired on start by [`Core::reconcile_outbound`].
+    pub fn record_action(
+        &mut self,
+        case_id: &str,
+        action: &clawback_cases::NewAction,
+    ) -> Result<CaseAction, CoreError> {
+        let rec = self.cases.add_action(case_id, action)?;
+        self.outbound.emit(&rec).map_err(CoreError::Outbound)?;
+        Ok(rec)
+    }
+
+    /// After a start: writes the outbound events of actions after the last one the
+    /// outbound file holds. Returns how many.
+    pub fn reconcile_outbound(&mut self) -> Result<u64, CoreError> {
+        let mut after = self
+            .outbound
+            .last_action_id()
+            .map_err(CoreError::Outbound)?;
+        let mut n = 0;
+        loop {
+            let page = self.cases.actions_after(after, 1000)?;
+            let Some(last) = page.last() else { break };
+            after = last.action_id;
+            for a in &page {
+                self.outbound.emit(a).map_err(CoreError::Outbound)?;
+                n += 1;
+            }
+        }
+        Ok(n)
     }
 }
 
@@ -263,4 +387,235 @@ pub fn access_event(rec: &AuditRecord) -> Result<String, CoreError> {
         seq: rec.seq,
         reason: err.to_string(),
     })
+}
+
+fn now_rfc3339() -> String {
+    time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_else(|_| "1970-01-01T00:00:00Z".into())
+}
+
+/// The grouping rule. Alerts with the same key share a case (and an alert id seen before
+/// always goes back to its case, whatever its key):
+/// - alerts about an employee (`insider_*`, `credential_misuse`, `data_exfiltration`)
+///   naming an employee: `employee:ID` of the first employee they name — everything one
+///   employee is suspected of is one case;
+/// - `fraud_ring` alerts: `fraud_ring:ALERT_ID` — a ring's alert id is derived from the
+///   ring itself, so a ring that grows (re-emitted with the same id) stays one case;
+/// - anything else: `alert:ALERT_ID`, one case per alert.
+pub fn group_key(a: &Alert) -> String {
+    if is_insider_kind(&a.kind)
+        && let Some(e) = a.entities.iter().find(|e| e.kind == EntityType::Employee)
+    {
+        return format!("employee:{}", e.id);
+    }
+    if a.kind == "fraud_ring" {
+        return format!("fraud_ring:{}", a.alert_id);
+    }
+    format!("alert:{}", a.alert_id)
+}
+
+/// A case's title, from the alert that opened it. It names only accounts, employees and
+/// sellers (never a phone, e-mail or address), since viewers read it.
+pub fn case_title(a: &Alert) -> String {
+    let count = |t: EntityType| a.entities.iter().filter(|e| e.kind == t).count();
+    let first = |t: EntityType| {
+        a.entities
+            .iter()
+            .find(|e| e.kind == t)
+            .map(|e| e.id.to_string())
+    };
+    let accounts = count(EntityType::Account);
+    match CaseKind::of_alert_kind(&a.kind) {
+        CaseKind::Ring => format!("Fraud ring of {accounts} accounts"),
+        CaseKind::Insider => match first(EntityType::Employee) {
+            Some(e) => format!("Insider: employee {e}"),
+            None => format!("Insider: {}", a.kind),
+        },
+        CaseKind::BanEvasion => match first(EntityType::Account) {
+            Some(acct) => format!("Ban evasion: account {acct}"),
+            None => "Ban evasion".to_string(),
+        },
+        CaseKind::Campaign | CaseKind::Other => {
+            match first(EntityType::Account)
+                .or_else(|| first(EntityType::Employee))
+                .or_else(|| first(EntityType::Seller))
+            {
+                Some(x) => format!("{}: {x}", a.kind),
+                None => a.kind.to_string(),
+            }
+        }
+    }
+}
+
+/// Where case actions go out: one JSON line per action.
+pub trait Outbound: Send {
+    /// Writes one action's event durably.
+    fn emit(&mut self, action: &CaseAction) -> std::io::Result<()>;
+    /// The `action_id` of the last event written (0 for none).
+    fn last_action_id(&mut self) -> std::io::Result<u64>;
+}
+
+/// The outbound event of an action.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+pub struct OutboundEvent {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub action_id: u64,
+    pub case_id: String,
+    pub action: String,
+    pub target: String,
+    pub who: String,
+    pub ts: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+impl From<&CaseAction> for OutboundEvent {
+    fn from(a: &CaseAction) -> Self {
+        Self {
+            kind: "case_action".into(),
+            action_id: a.action_id,
+            case_id: a.case_id.clone(),
+            action: a.action.as_str().into(),
+            target: a.target.clone(),
+            who: a.who.clone(),
+            ts: a.ts.clone(),
+            note: a.note.clone(),
+        }
+    }
+}
+
+/// `DIR/outbound.jsonl`, appended and fsync'd per action.
+#[derive(Debug)]
+pub struct OutboundFile {
+    path: std::path::PathBuf,
+    file: std::fs::File,
+}
+
+impl OutboundFile {
+    pub fn open(path: &std::path::Path) -> std::io::Result<Self> {
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)?;
+        Ok(Self {
+            path: path.to_path_buf(),
+            file,
+        })
+    }
+}
+
+impl Outbound for OutboundFile {
+    fn emit(&mut self, action: &CaseAction) -> std::io::Result<()> {
+        let mut line = serde_json::to_vec(&OutboundEvent::from(action))?;
+        line.push(b'\n');
+        self.file.write_all(&line)?;
+        self.file.sync_data()
+    }
+
+    fn last_action_id(&mut self) -> std::io::Result<u64> {
+        let text = std::fs::read(&self.path)?;
+        if text.last().is_some_and(|b| *b != b'\n') {
+            // End a torn line so the next event starts on a line of its own.
+            self.file.write_all(b"\n")?;
+        }
+        // A torn last line (a crash mid-write) is skipped; its action is written again.
+        Ok(text
+            .split(|b| *b == b'\n')
+            .filter_map(|l| serde_json::from_slice::<OutboundEvent>(l).ok())
+            .map(|e| e.action_id)
+            .max()
+            .unwrap_or(0))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clawback_events::output::EntityRef;
+
+    fn alert(id: &str, kind: &str, entities: Vec<EntityRef>) -> Alert {
+        Alert {
+            alert_id: id.into(),
+            kind: kind.into(),
+            score: 0.5,
+            entities,
+            reasons: Vec::new(),
+            ts: "2026-11-02T10:00:00Z".into(),
+        }
+    }
+
+    #[test]
+    fn alerts_group_by_employee_ring_or_alert() {
+        let emp = EntityRef::new(EntityType::Employee, "emp-7");
+        let acct = EntityRef::new(EntityType::Account, "acct-1");
+        let phone = EntityRef::new(EntityType::Phone, "+14155550142");
+        for kind in [
+            "insider_collusion",
+            "credential_misuse",
+            "data_exfiltration",
+        ] {
+            let a = alert(
+                &format!("{kind}:emp-7"),
+                kind,
+                vec![acct.clone(), emp.clone()],
+            );
+            assert_eq!(group_key(&a), "employee:emp-7");
+            assert_eq!(case_title(&a), "Insider: employee emp-7");
+            assert_eq!(CaseKind::of_alert_kind(kind), CaseKind::Insider);
+        }
+        let ring = alert(
+            "fraud_ring:+14155550142",
+            "fraud_ring",
+            vec![
+                acct.clone(),
+                EntityRef::new(EntityType::Account, "acct-2"),
+                phone,
+            ],
+        );
+        assert_eq!(group_key(&ring), "fraud_ring:fraud_ring:+14155550142");
+        assert_eq!(case_title(&ring), "Fraud ring of 2 accounts");
+        let other = alert("return_anomaly:r-1", "return_anomaly", vec![acct, emp]);
+        assert_eq!(group_key(&other), "alert:return_anomaly:r-1");
+        assert_eq!(case_title(&other), "return_anomaly: acct-1");
+        assert_eq!(CaseKind::of_alert_kind("ban_evasion"), CaseKind::BanEvasion);
+        assert_eq!(
+            CaseKind::of_alert_kind("review_campaign"),
+            CaseKind::Campaign
+        );
+    }
+
+    #[test]
+    fn the_outbound_file_finds_its_last_action_past_a_torn_line() {
+        let dir = std::env::temp_dir().join(format!("clawback-outbound-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("outbound.jsonl");
+        let _ = std::fs::remove_file(&path);
+        let action = |n: u64| CaseAction {
+            action_id: n,
+            case_id: "case-1".into(),
+            action: clawback_cases::ActionKind::HoldRefunds,
+            target: "acct-1".into(),
+            who: "ivy".into(),
+            ts: "2026-11-23T10:00:00Z".into(),
+            note: None,
+        };
+        let mut f = OutboundFile::open(&path).unwrap();
+        assert_eq!(f.last_action_id().unwrap(), 0);
+        f.emit(&action(1)).unwrap();
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap()
+            .write_all(b"{\"type\":\"case_ac")
+            .unwrap();
+        let mut f = OutboundFile::open(&path).unwrap();
+        assert_eq!(f.last_action_id().unwrap(), 1);
+        f.emit(&action(2)).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let last: OutboundEvent = serde_json::from_str(text.lines().last().unwrap()).unwrap();
+        assert_eq!((last.action_id, last.action.as_str()), (2, "hold_refunds"));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }
