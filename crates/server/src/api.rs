@@ -16,7 +16,7 @@ use clawback_cases::{ApiKey, AuditEntry, AuditRecord, Role, key_digest};
 use clawback_events::output::{Alert, Decision, Point};
 use clawback_events::{Address, Id};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 use utoipa::{IntoParams, OpenApi, ToSchema};
@@ -481,22 +481,8 @@ pub struct AccountView {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct EmployeeView {
     pub employee_id: String,
-    pub logins: u64,
-    pub failed_logins: u64,
-    /// `employee_action` counts by action.
-    pub actions: BTreeMap<String, u64>,
-    pub support_contacts: u64,
-    pub unverified_contacts: u64,
-    pub returns_received: u64,
-    pub receipts_keyed_by_hand: u64,
-    pub refunds_raised: u64,
-    pub refund_overrides: u64,
-    pub data_accesses: u64,
-    pub data_accesses_without_ticket: u64,
-    pub records_viewed: u64,
-    pub exports: u64,
-    pub first_seen: Option<String>,
-    pub last_seen: Option<String>,
+    #[serde(flatten)]
+    pub activity: crate::index::EmployeeActivity,
     /// Ids of the alerts naming the employee (PII in an id masked).
     pub alerts: Vec<String>,
 }
@@ -969,21 +955,7 @@ async fn get_employee(
         };
         Ok(axum::Json(EmployeeView {
             employee_id: id.clone(),
-            logins: e.logins,
-            failed_logins: e.failed_logins,
-            actions: e.actions.clone(),
-            support_contacts: e.support_contacts,
-            unverified_contacts: e.unverified_contacts,
-            returns_received: e.returns_received,
-            receipts_keyed_by_hand: e.receipts_keyed_by_hand,
-            refunds_raised: e.refunds_raised,
-            refund_overrides: e.refund_overrides,
-            data_accesses: e.data_accesses,
-            data_accesses_without_ticket: e.data_accesses_without_ticket,
-            records_viewed: e.records_viewed,
-            exports: e.exports,
-            first_seen: e.first_seen.as_ref().map(ToString::to_string),
-            last_seen: e.last_seen.as_ref().map(ToString::to_string),
+            activity: e.clone(),
             alerts,
         }))
     })

@@ -16,8 +16,8 @@ pub struct Pii {
     pub address: Option<Address>,
 }
 
-/// What the events say an employee did.
-#[derive(Debug, Clone, Default)]
+/// What the events say an employee did (also the body of `GET /v1/employees/{id}`).
+#[derive(Debug, Clone, Default, serde::Serialize, utoipa::ToSchema)]
 pub struct EmployeeActivity {
     pub logins: u64,
     pub failed_logins: u64,
@@ -33,7 +33,10 @@ pub struct EmployeeActivity {
     pub data_accesses_without_ticket: u64,
     pub records_viewed: u64,
     pub exports: u64,
+    /// Event times of the first and last event naming the employee.
+    #[schema(value_type = Option<String>)]
     pub first_seen: Option<Id>,
+    #[schema(value_type = Option<String>)]
     pub last_seen: Option<Id>,
 }
 
