@@ -23,6 +23,8 @@ use utoipa::{IntoParams, OpenApi, ToSchema};
 
 #[path = "api_cases.rs"]
 mod cases;
+#[path = "api_console.rs"]
+mod console;
 
 /// Limits of the service.
 #[derive(Debug, Clone, Copy)]
@@ -58,6 +60,8 @@ struct Shared {
     limiter: RateLimiter,
     limits: Limits,
     metrics: Metrics,
+    /// The console's logged-in sessions, by session id.
+    sessions: console::Sessions,
 }
 
 impl AppState {
@@ -69,6 +73,7 @@ impl AppState {
                 limiter: RateLimiter::new(limits.rate_per_sec, limits.burst),
                 limits,
                 metrics: Metrics::default(),
+                sessions: console::Sessions::default(),
             }),
         }
     }
@@ -132,7 +137,16 @@ async fn authorize(
                 "the Authorization header must be `Bearer KEY`",
             )
         })?;
-    let digest = key_digest(secret);
+    authorize_digest(state, key_digest(secret), allowed).await
+}
+
+/// Checks a key given by its digest (the console's session holds the digest, never the
+/// key), the role, then the key's rate limit: the one check of the API and the console.
+async fn authorize_digest(
+    state: &AppState,
+    digest: [u8; 32],
+    allowed: &[Role],
+) -> Result<Caller, ApiError> {
     let cached = state
         .inner
         .keys
@@ -197,7 +211,12 @@ fn justification(caller: &Caller, headers: &HeaderMap) -> Result<Option<String>,
     let Some(v) = headers.get("x-justification") else {
         return Ok(None);
     };
-    let text = v.to_str().map(str::trim).unwrap_or("");
+    justify(caller, v.to_str().unwrap_or(""))
+}
+
+/// A justification given as text (the header's, or the console's form field).
+fn justify(caller: &Caller, text: &str) -> Result<Option<String>, ApiError> {
+    let text = text.trim();
     let ok = !text.is_empty() && text.chars().count() <= 128 && !text.chars().any(char::is_control);
     if !ok {
         return Err(ApiError::new(
@@ -864,65 +883,80 @@ async fn get_account(
     let just = justification(&caller, &headers)?;
     let Path(id) = path.map_err(path_err)?;
     with_core(&state, move |core| {
-        let key = Id::from(id.as_str());
-        let facts = core.engine().facts().accounts.get(&key).cloned();
-        let pii = core.index.accounts.get(&key).cloned();
-        if facts.is_none() && pii.is_none() {
-            return Err(ApiError::new(
-                ErrorCode::AccountNotFound,
-                format!("no event named account {id:?}"),
-            ));
-        }
-        let facts = facts.unwrap_or_default();
-        let pii = pii.unwrap_or_default();
-        let open = just.is_some();
-        let m = |v: &Option<String>, f: fn(&str) -> String| {
-            v.as_ref().map(|s| if open { s.clone() } else { f(s) })
-        };
-        let view = AccountView {
-            account_id: id.clone(),
-            masked: !open,
-            email: m(&pii.email, mask::email),
-            phone: m(&pii.phone, mask::phone),
-            name: m(&pii.name, mask::name),
-            address: pii.address.as_ref().map(|a| address_view(a, open)),
-            created: facts
-                .created_ms
-                .map(|ms| clawback_events::Timestamp::from_unix_ms(ms).raw.to_string()),
-            banned: facts.banned,
-            closed: facts.closed,
-            orders: facts.orders,
-            order_value_usd_cents: facts.order_value_usd_cents,
-            refunds_requested: facts.refunds_requested,
-            refund_value_usd_cents: facts.refund_value_usd_cents,
-            claims_not_received: facts.claims_not_received,
-            chargebacks: facts.chargebacks,
-            phones: facts
-                .phones
-                .iter()
-                .map(|p| if open { p.to_string() } else { mask::phone(p) })
-                .collect(),
-            devices: facts.devices.iter().map(ToString::to_string).collect(),
-            ips: facts.ips.iter().map(ToString::to_string).collect(),
-            signup_decision: core
-                .index
-                .decisions
-                .get(&(Point::Signup, key.clone()))
-                .map(DecisionView::from),
-            alerts: core
-                .index
-                .alerts_naming(&id)
-                .into_iter()
-                .map(|a| alert_view(a, open).alert_id)
-                .collect(),
-        };
-        if let Some(j) = &just {
-            core.record_access(&audit_entry(&caller, j, "customer_profile", vec![id]))
-                .map_err(core_err)?;
-        }
-        Ok(axum::Json(view))
+        account_view(core, &caller, just.as_deref(), &id).map(axum::Json)
     })
     .await
+}
+
+/// An account as `GET /v1/accounts/{id}` shows it; justified, unmasked and audited.
+fn account_view(
+    core: &mut Core,
+    caller: &Caller,
+    just: Option<&str>,
+    id: &str,
+) -> Result<AccountView, ApiError> {
+    let key = Id::from(id);
+    let facts = core.engine().facts().accounts.get(&key).cloned();
+    let pii = core.index.accounts.get(&key).cloned();
+    if facts.is_none() && pii.is_none() {
+        return Err(ApiError::new(
+            ErrorCode::AccountNotFound,
+            format!("no event named account {id:?}"),
+        ));
+    }
+    let facts = facts.unwrap_or_default();
+    let pii = pii.unwrap_or_default();
+    let open = just.is_some();
+    let m = |v: &Option<String>, f: fn(&str) -> String| {
+        v.as_ref().map(|s| if open { s.clone() } else { f(s) })
+    };
+    let view = AccountView {
+        account_id: id.to_string(),
+        masked: !open,
+        email: m(&pii.email, mask::email),
+        phone: m(&pii.phone, mask::phone),
+        name: m(&pii.name, mask::name),
+        address: pii.address.as_ref().map(|a| address_view(a, open)),
+        created: facts
+            .created_ms
+            .map(|ms| clawback_events::Timestamp::from_unix_ms(ms).raw.to_string()),
+        banned: facts.banned,
+        closed: facts.closed,
+        orders: facts.orders,
+        order_value_usd_cents: facts.order_value_usd_cents,
+        refunds_requested: facts.refunds_requested,
+        refund_value_usd_cents: facts.refund_value_usd_cents,
+        claims_not_received: facts.claims_not_received,
+        chargebacks: facts.chargebacks,
+        phones: facts
+            .phones
+            .iter()
+            .map(|p| if open { p.to_string() } else { mask::phone(p) })
+            .collect(),
+        devices: facts.devices.iter().map(ToString::to_string).collect(),
+        ips: facts.ips.iter().map(ToString::to_string).collect(),
+        signup_decision: core
+            .index
+            .decisions
+            .get(&(Point::Signup, key.clone()))
+            .map(DecisionView::from),
+        alerts: core
+            .index
+            .alerts_naming(id)
+            .into_iter()
+            .map(|a| alert_view(a, open).alert_id)
+            .collect(),
+    };
+    if let Some(j) = just {
+        core.record_access(&audit_entry(
+            caller,
+            j,
+            "customer_profile",
+            vec![id.to_string()],
+        ))
+        .map_err(core_err)?;
+    }
+    Ok(view)
 }
 
 /// What the events say an employee did, and the alerts naming them.
@@ -940,26 +974,28 @@ async fn get_employee(
 ) -> Result<axum::Json<EmployeeView>, ApiError> {
     authorize(&state, &headers, ANY).await?;
     let Path(id) = path.map_err(path_err)?;
-    with_core(&state, move |core| {
-        let alerts: Vec<String> = core
-            .index
-            .alerts_naming(&id)
-            .into_iter()
-            .map(|a| alert_view(a, false).alert_id)
-            .collect();
-        let Some(e) = core.index.employees.get(id.as_str()) else {
-            return Err(ApiError::new(
-                ErrorCode::EmployeeNotFound,
-                format!("no event named employee {id:?}"),
-            ));
-        };
-        Ok(axum::Json(EmployeeView {
-            employee_id: id.clone(),
-            activity: e.clone(),
-            alerts,
-        }))
+    with_core(&state, move |core| employee_view(core, &id).map(axum::Json)).await
+}
+
+/// An employee as `GET /v1/employees/{id}` shows it.
+fn employee_view(core: &Core, id: &str) -> Result<EmployeeView, ApiError> {
+    let alerts: Vec<String> = core
+        .index
+        .alerts_naming(id)
+        .into_iter()
+        .map(|a| alert_view(a, false).alert_id)
+        .collect();
+    let Some(e) = core.index.employees.get(id) else {
+        return Err(ApiError::new(
+            ErrorCode::EmployeeNotFound,
+            format!("no event named employee {id:?}"),
+        ));
+    };
+    Ok(EmployeeView {
+        employee_id: id.to_string(),
+        activity: e.clone(),
+        alerts,
     })
-    .await
 }
 
 /// Paging of `GET /v1/audit`.
@@ -1123,6 +1159,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .route("/openapi.json", get(openapi_json))
+        .merge(console::routes())
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), track))
         .fallback(not_found)
         .with_state(state)

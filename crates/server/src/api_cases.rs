@@ -182,21 +182,11 @@ pub(super) async fn list_cases(
     let Query(q) = query.map_err(query_err)?;
     let status = match q.status.as_deref() {
         None | Some("") => None,
-        Some(s) => Some(CaseStatus::parse(s).ok_or_else(|| {
-            ApiError::new(
-                ErrorCode::InvalidParameter,
-                format!("status {s:?}: expected open, investigating, actioned or closed"),
-            )
-        })?),
+        Some(s) => Some(parse_status(s)?),
     };
     let kind = match q.kind.as_deref() {
         None | Some("") => None,
-        Some(k) => Some(CaseKind::parse(k).ok_or_else(|| {
-            ApiError::new(
-                ErrorCode::InvalidParameter,
-                format!("kind {k:?}: expected ring, insider, campaign, ban_evasion or other"),
-            )
-        })?),
+        Some(k) => Some(parse_kind(k)?),
     };
     with_core(&state, move |core| {
         let cases = core
@@ -229,96 +219,108 @@ pub(super) async fn get_case(
     let just = justification(&caller, &headers)?;
     let Path(id) = path.map_err(path_err)?;
     with_core(&state, move |core| {
-        let Some(d) = core.cases.get_case(&id).map_err(cases_err)? else {
-            return Err(cases_err(CaseError::CaseNotFound(id)));
-        };
-        let open = just.is_some();
-        // The latest emission of each of the case's alerts.
-        let mut alerts = Vec::new();
-        let mut latest = Vec::new();
-        let mut pii_accounts: Vec<String> = Vec::new();
-        for aid in &d.case.alert_ids {
-            let Some(a) = core
-                .index
-                .alerts
-                .iter()
-                .rev()
-                .find(|s| s.alert.alert_id == aid.as_str())
-            else {
-                continue;
-            };
-            latest.push(a.alert.clone());
-            let view = alert_view(&a.alert, open);
-            if open && view.entities.iter().any(|e| pii_entity(&e.kind)) {
-                for e in &view.entities {
-                    if e.kind == "account" && !pii_accounts.contains(&e.id) {
-                        pii_accounts.push(e.id.clone());
-                    }
-                }
-            }
-            alerts.push(view);
-        }
-        // Masked: notes and action targets may quote the PII the alerts name (a ring's
-        // phone); it is masked there the same way, longest id first.
-        let mut pii: Vec<(String, String)> = Vec::new();
-        if !open {
-            for s in latest.iter() {
-                for e in &s.entities {
-                    let kind = entity_kind(e);
-                    if pii_entity(&kind) && !e.id.is_empty() {
-                        pii.push((e.id.to_string(), mask_entity(&kind, &e.id)));
-                    }
-                }
-            }
-            pii.sort_by_key(|x| std::cmp::Reverse(x.0.len()));
-        }
-        let scrub = |t: &str| -> String {
-            let mut t = t.to_string();
-            for (id, m) in &pii {
-                t = t.replace(id.as_str(), m);
-            }
-            t
-        };
-        let view = CaseDetailView {
-            case: CaseView::from(&d.case),
-            alerts,
-            notes: d
-                .notes
-                .iter()
-                .map(|n| NoteView {
-                    author: n.author.clone(),
-                    text: scrub(&n.text),
-                    ts: n.ts.clone(),
-                })
-                .collect(),
-            actions: d
-                .actions
-                .iter()
-                .map(|a| {
-                    let mut v = ActionView::from(a);
-                    v.target = scrub(&v.target);
-                    v.note = v.note.as_deref().map(&scrub);
-                    v
-                })
-                .collect(),
-            history: d
-                .history
-                .iter()
-                .map(|h| ChangeView {
-                    who: h.who.clone(),
-                    ts: h.ts.clone(),
-                    change: h.change.clone(),
-                })
-                .collect(),
-            masked: !open,
-        };
-        if let (false, Some(j)) = (pii_accounts.is_empty(), &just) {
-            core.record_access(&audit_entry(&caller, j, "case", pii_accounts))
-                .map_err(core_err)?;
-        }
-        Ok(axum::Json(view))
+        case_detail(core, &caller, just.as_deref(), &id).map(|(v, _)| axum::Json(v))
     })
     .await
+}
+
+/// A case as `GET /v1/cases/{id}` shows it, with the latest emission of each of its
+/// alerts (unmasked, for the console's graph). Justified (`just`), PII is shown and the
+/// read audited when the case names PII; the console calls this too, so both mask alike.
+pub(super) fn case_detail(
+    core: &mut crate::Core,
+    caller: &Caller,
+    just: Option<&str>,
+    id: &str,
+) -> Result<(CaseDetailView, Vec<clawback_events::output::Alert>), ApiError> {
+    let Some(d) = core.cases.get_case(id).map_err(cases_err)? else {
+        return Err(cases_err(CaseError::CaseNotFound(id.to_string())));
+    };
+    let open = just.is_some();
+    // The latest emission of each of the case's alerts.
+    let mut alerts = Vec::new();
+    let mut latest = Vec::new();
+    let mut pii_accounts: Vec<String> = Vec::new();
+    for aid in &d.case.alert_ids {
+        let Some(a) = core
+            .index
+            .alerts
+            .iter()
+            .rev()
+            .find(|s| s.alert.alert_id == aid.as_str())
+        else {
+            continue;
+        };
+        latest.push(a.alert.clone());
+        let view = alert_view(&a.alert, open);
+        if open && view.entities.iter().any(|e| pii_entity(&e.kind)) {
+            for e in &view.entities {
+                if e.kind == "account" && !pii_accounts.contains(&e.id) {
+                    pii_accounts.push(e.id.clone());
+                }
+            }
+        }
+        alerts.push(view);
+    }
+    // Masked: notes and action targets may quote the PII the alerts name (a ring's
+    // phone); it is masked there the same way, longest id first.
+    let mut pii: Vec<(String, String)> = Vec::new();
+    if !open {
+        for s in latest.iter() {
+            for e in &s.entities {
+                let kind = entity_kind(e);
+                if pii_entity(&kind) && !e.id.is_empty() {
+                    pii.push((e.id.to_string(), mask_entity(&kind, &e.id)));
+                }
+            }
+        }
+        pii.sort_by_key(|x| std::cmp::Reverse(x.0.len()));
+    }
+    let scrub = |t: &str| -> String {
+        let mut t = t.to_string();
+        for (id, m) in &pii {
+            t = t.replace(id.as_str(), m);
+        }
+        t
+    };
+    let view = CaseDetailView {
+        case: CaseView::from(&d.case),
+        alerts,
+        notes: d
+            .notes
+            .iter()
+            .map(|n| NoteView {
+                author: n.author.clone(),
+                text: scrub(&n.text),
+                ts: n.ts.clone(),
+            })
+            .collect(),
+        actions: d
+            .actions
+            .iter()
+            .map(|a| {
+                let mut v = ActionView::from(a);
+                v.target = scrub(&v.target);
+                v.note = v.note.as_deref().map(&scrub);
+                v
+            })
+            .collect(),
+        history: d
+            .history
+            .iter()
+            .map(|h| ChangeView {
+                who: h.who.clone(),
+                ts: h.ts.clone(),
+                change: h.change.clone(),
+            })
+            .collect(),
+        masked: !open,
+    };
+    if let (false, Some(j)) = (pii_accounts.is_empty(), just) {
+        core.record_access(&audit_entry(caller, j, "case", pii_accounts))
+            .map_err(core_err)?;
+    }
+    Ok((view, latest))
 }
 
 /// `POST /v1/cases/{id}/status`.
@@ -390,25 +392,118 @@ pub(super) async fn set_status(
     path: Result<Path<String>, PathRejection>,
     body: Result<axum::Json<StatusRequest>, JsonRejection>,
 ) -> Result<axum::Json<CaseView>, ApiError> {
-    let to = body.map_err(body_err).and_then(|axum::Json(req)| {
-        CaseStatus::parse(&req.status).ok_or_else(|| {
-            ApiError::new(
-                ErrorCode::InvalidParameter,
-                format!(
-                    "status {:?}: expected open, investigating, actioned or closed",
-                    req.status
-                ),
-            )
-        })
-    });
+    let to = body
+        .map_err(body_err)
+        .and_then(|axum::Json(req)| parse_status(&req.status));
     case_write(&state, &headers, path, to, |core, caller, id, to| {
-        let c = core
-            .cases
-            .set_status(id, to, &caller.name, &now_rfc3339())
-            .map_err(cases_err)?;
-        Ok(CaseView::from(&c))
+        write_status(core, caller, id, to)
     })
     .await
+}
+
+/// A case status from its name, or a 400 naming the allowed ones.
+pub(super) fn parse_status(s: &str) -> Result<CaseStatus, ApiError> {
+    CaseStatus::parse(s).ok_or_else(|| {
+        ApiError::new(
+            ErrorCode::InvalidParameter,
+            format!("status {s:?}: expected open, investigating, actioned or closed"),
+        )
+    })
+}
+
+/// A case kind from its name, or a 400 naming the allowed ones.
+pub(super) fn parse_kind(k: &str) -> Result<CaseKind, ApiError> {
+    CaseKind::parse(k).ok_or_else(|| {
+        ApiError::new(
+            ErrorCode::InvalidParameter,
+            format!("kind {k:?}: expected ring, insider, campaign, ban_evasion or other"),
+        )
+    })
+}
+
+/// An action from its name, or a 400 naming the allowed ones.
+pub(super) fn parse_action(a: &str) -> Result<ActionKind, ApiError> {
+    ActionKind::parse(a).ok_or_else(|| {
+        ApiError::new(
+            ErrorCode::InvalidParameter,
+            format!(
+                "action {a:?}: expected close_account, ban_identity, hold_refunds, alert_customer, mark_legit or escalate"
+            ),
+        )
+    })
+}
+
+/// The write behind `POST /v1/cases/{id}/status` (and the console's form).
+pub(super) fn write_status(
+    core: &mut crate::Core,
+    caller: &Caller,
+    id: &str,
+    to: CaseStatus,
+) -> Result<CaseView, ApiError> {
+    let c = core
+        .cases
+        .set_status(id, to, &caller.name, &now_rfc3339())
+        .map_err(cases_err)?;
+    Ok(CaseView::from(&c))
+}
+
+/// The write behind `POST /v1/cases/{id}/assign` (and the console's form).
+pub(super) fn write_assign(
+    core: &mut crate::Core,
+    caller: &Caller,
+    id: &str,
+    assignee: Option<&str>,
+) -> Result<CaseView, ApiError> {
+    let c = core
+        .cases
+        .assign(id, assignee, &caller.name, &now_rfc3339())
+        .map_err(cases_err)?;
+    Ok(CaseView::from(&c))
+}
+
+/// The write behind `POST /v1/cases/{id}/notes` (and the console's form).
+pub(super) fn write_note(
+    core: &mut crate::Core,
+    caller: &Caller,
+    id: &str,
+    text: String,
+) -> Result<NoteView, ApiError> {
+    let note = Note {
+        author: caller.name.clone(),
+        text,
+        ts: now_rfc3339(),
+    };
+    core.cases.add_note(id, &note).map_err(cases_err)?;
+    Ok(NoteView {
+        author: note.author,
+        text: note.text,
+        ts: note.ts,
+    })
+}
+
+/// The write behind `POST /v1/cases/{id}/actions` (and the console's form): recorded, then
+/// written as an outbound event.
+pub(super) fn write_action(
+    core: &mut crate::Core,
+    caller: &Caller,
+    id: &str,
+    action: ActionKind,
+    target: String,
+    note: Option<String>,
+) -> Result<ActionView, ApiError> {
+    let rec = core
+        .record_action(
+            id,
+            &NewAction {
+                action,
+                target,
+                who: caller.name.clone(),
+                ts: now_rfc3339(),
+                note,
+            },
+        )
+        .map_err(core_cases_err)?;
+    Ok(ActionView::from(&rec))
 }
 
 /// Assigns a case (investigators and admins).
@@ -429,11 +524,7 @@ pub(super) async fn assign(
 ) -> Result<axum::Json<CaseView>, ApiError> {
     let req = body.map_err(body_err).map(|axum::Json(r)| r);
     case_write(&state, &headers, path, req, |core, caller, id, req| {
-        let c = core
-            .cases
-            .assign(id, req.assignee.as_deref(), &caller.name, &now_rfc3339())
-            .map_err(cases_err)?;
-        Ok(CaseView::from(&c))
+        write_assign(core, caller, id, req.assignee.as_deref())
     })
     .await
 }
@@ -456,17 +547,7 @@ pub(super) async fn add_note(
 ) -> Result<axum::Json<NoteView>, ApiError> {
     let req = body.map_err(body_err).map(|axum::Json(r)| r);
     case_write(&state, &headers, path, req, |core, caller, id, req| {
-        let note = Note {
-            author: caller.name.clone(),
-            text: req.text,
-            ts: now_rfc3339(),
-        };
-        core.cases.add_note(id, &note).map_err(cases_err)?;
-        Ok(NoteView {
-            author: note.author,
-            text: note.text,
-            ts: note.ts,
-        })
+        write_note(core, caller, id, req.text)
     })
     .await
 }
@@ -489,15 +570,7 @@ pub(super) async fn add_action(
     body: Result<axum::Json<ActionRequest>, JsonRejection>,
 ) -> Result<axum::Json<ActionView>, ApiError> {
     let req = body.map_err(body_err).and_then(|axum::Json(req)| {
-        let action = ActionKind::parse(&req.action).ok_or_else(|| {
-            ApiError::new(
-                ErrorCode::InvalidParameter,
-                format!(
-                    "action {:?}: expected close_account, ban_identity, hold_refunds, alert_customer, mark_legit or escalate",
-                    req.action
-                ),
-            )
-        })?;
+        let action = parse_action(&req.action)?;
         Ok((action, req))
     });
     case_write(
@@ -506,19 +579,7 @@ pub(super) async fn add_action(
         path,
         req,
         |core, caller, id, (action, req)| {
-            let rec = core
-                .record_action(
-                    id,
-                    &NewAction {
-                        action,
-                        target: req.target,
-                        who: caller.name.clone(),
-                        ts: now_rfc3339(),
-                        note: req.note,
-                    },
-                )
-                .map_err(core_cases_err)?;
-            Ok(ActionView::from(&rec))
+            write_action(core, caller, id, action, req.target, req.note)
         },
     )
     .await

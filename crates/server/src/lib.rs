@@ -13,6 +13,7 @@
 mod api;
 pub mod core;
 pub mod error;
+mod html;
 mod index;
 mod mask;
 mod metrics;

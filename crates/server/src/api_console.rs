@@ -1,0 +1,932 @@
+//! The console: server-rendered HTML pages under `/console/` for investigators, served by
+//! the same binary and working offline (no CDN; CSS and JS inline).
+//!
+//! Login takes an API key and keeps, server-side, a session (random id → the key's digest
+//! and a CSRF token); the browser only holds the session id, in an `HttpOnly`,
+//! `SameSite=Strict` cookie. Every page checks the session's key with the API's own check
+//! ([`authorize_digest`]: role and rate limit), reads and writes through the functions behind
+//! the JSON API (so masking, audit and role checks are the API's), and every form that
+//! writes carries the session's CSRF token.
+
+use super::cases::{
+    CaseDetailView, case_detail, cases_err, parse_action, parse_kind, parse_status, write_action,
+    write_assign, write_note, write_status,
+};
+use super::{
+    ANY, AppState, Caller, account_view, authorize_digest, employee_view, entity_kind, justify,
+    mask_entity, pii_entity, with_core,
+};
+use crate::error::{ApiError, ErrorCode};
+use crate::html::{self, Who, esc, url};
+use axum::Router;
+use axum::extract::rejection::{FormRejection, PathRejection, QueryRejection};
+use axum::extract::{Form, Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use clawback_cases::{CaseFilter, Role, key_digest};
+use clawback_events::Id;
+use serde::Deserialize;
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+const COOKIE: &str = "cb_session";
+/// A session lasts a shift.
+const SESSION_TTL: Duration = Duration::from_secs(12 * 3600);
+/// Who may work cases (as in the API).
+const WORK: &[Role] = &[Role::Investigator, Role::Admin];
+/// Nodes drawn in a case's graph at most.
+const MAX_NODES: usize = 160;
+
+/// The logged-in sessions (in memory: a restart logs everyone out).
+#[derive(Debug, Default)]
+pub(super) struct Sessions(Mutex<HashMap<String, Session>>);
+
+#[derive(Debug, Clone)]
+struct Session {
+    digest: [u8; 32],
+    csrf: String,
+    created: Instant,
+}
+
+/// 32 random bytes as hex.
+fn token() -> Result<String, ApiError> {
+    let mut b = [0u8; 32];
+    getrandom::fill(&mut b)
+        .map_err(|e| ApiError::internal(format!("the system RNG failed: {e}")))?;
+    Ok(clawback_cases::hex(&b))
+}
+
+/// Compares two tokens in time independent of where they differ.
+fn same(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
+/// Why a console request was not served.
+enum Fail {
+    /// No (live) session: to the login page.
+    Login,
+    /// The form's CSRF token is missing or wrong.
+    Csrf,
+    Api(ApiError),
+}
+
+impl From<ApiError> for Fail {
+    fn from(e: ApiError) -> Self {
+        match e.code {
+            ErrorCode::InvalidApiKey | ErrorCode::MissingApiKey => Fail::Login,
+            _ => Fail::Api(e),
+        }
+    }
+}
+
+impl IntoResponse for Fail {
+    fn into_response(self) -> Response {
+        match self {
+            Fail::Login => Redirect::to("/console/login").into_response(),
+            Fail::Csrf => html_response(
+                StatusCode::FORBIDDEN,
+                html::error(
+                    None,
+                    403,
+                    "this form's CSRF token is missing or does not match your session; reload the page and try again",
+                ),
+            ),
+            Fail::Api(e) => {
+                let status = e.code.status();
+                let mut r = html_response(status, html::error(None, status.as_u16(), &e.message));
+                if let Some(secs) = e.retry_after {
+                    r.headers_mut()
+                        .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+                }
+                r
+            }
+        }
+    }
+}
+
+/// An HTML response with the console's security headers.
+fn html_response(status: StatusCode, body: String) -> Response {
+    let mut r = (status, body).into_response();
+    let h = r.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        ),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    r
+}
+
+fn ok(body: String) -> Response {
+    html_response(StatusCode::OK, body)
+}
+
+/// After a successful form post: back to a page (303, so a reload does not repost).
+fn see_other(to: &str) -> Response {
+    Redirect::to(to).into_response()
+}
+
+fn session_id(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|c| c.trim().split_once('='))
+        .find(|(k, _)| *k == COOKIE)
+        .map(|(_, v)| v.to_string())
+}
+
+/// The live session the request's cookie names.
+fn live_session(state: &AppState, headers: &HeaderMap) -> Result<Session, Fail> {
+    let id = session_id(headers).ok_or(Fail::Login)?;
+    let mut map = state
+        .inner
+        .sessions
+        .0
+        .lock()
+        .map_err(|_| ApiError::internal("the session lock was poisoned by a panic"))?;
+    map.retain(|_, s| s.created.elapsed() < SESSION_TTL);
+    map.get(&id).cloned().ok_or(Fail::Login)
+}
+
+/// The logged-in caller and the session's CSRF token, the key checked for `allowed` with
+/// the API's own check.
+async fn session(
+    state: &AppState,
+    headers: &HeaderMap,
+    allowed: &[Role],
+) -> Result<(Caller, String), Fail> {
+    let s = live_session(state, headers)?;
+    let caller = authorize_digest(state, s.digest, allowed).await?;
+    Ok((caller, s.csrf))
+}
+
+/// For a form post: the session, then the form's CSRF token (before the role check, so a
+/// forged post learns nothing), then the key's role with the API's own check.
+async fn session_form(
+    state: &AppState,
+    headers: &HeaderMap,
+    allowed: &[Role],
+    csrf: &str,
+) -> Result<Caller, Fail> {
+    let s = live_session(state, headers)?;
+    if csrf.is_empty() || !same(csrf, &s.csrf) {
+        return Err(Fail::Csrf);
+    }
+    Ok(authorize_digest(state, s.digest, allowed).await?)
+}
+
+fn who<'a>(c: &'a Caller, csrf: &'a str) -> Who<'a> {
+    Who {
+        name: &c.name,
+        role: c.role.as_str(),
+        csrf,
+    }
+}
+
+fn form_err(e: FormRejection) -> Fail {
+    Fail::Api(ApiError::new(
+        ErrorCode::MalformedBody,
+        format!("the form could not be read: {}", e.body_text()),
+    ))
+}
+
+fn query_err(e: QueryRejection) -> Fail {
+    Fail::Api(ApiError::new(ErrorCode::InvalidParameter, e.body_text()))
+}
+
+fn path_err(e: PathRejection) -> Fail {
+    Fail::Api(ApiError::new(ErrorCode::InvalidParameter, e.body_text()))
+}
+
+// ---------------------------------------------------------------- login, logout
+
+async fn login_page() -> Response {
+    ok(html::login(None))
+}
+
+#[derive(Debug, Deserialize)]
+struct LoginForm {
+    #[serde(default)]
+    key: String,
+}
+
+async fn login(
+    State(state): State<AppState>,
+    form: Result<Form<LoginForm>, FormRejection>,
+) -> Response {
+    let key = form.map(|Form(f)| f.key).unwrap_or_default();
+    let key = key.trim();
+    if key.is_empty() {
+        return html_response(
+            StatusCode::UNAUTHORIZED,
+            html::login(Some("Enter an API key.")),
+        );
+    }
+    let digest = key_digest(key);
+    match authorize_digest(&state, digest, ANY).await {
+        Ok(_) => {}
+        Err(e) if matches!(e.code, ErrorCode::InvalidApiKey) => {
+            return html_response(
+                StatusCode::UNAUTHORIZED,
+                html::login(Some("This API key is not known to this service.")),
+            );
+        }
+        Err(e) => return Fail::Api(e).into_response(),
+    }
+    let (id, csrf) = match (token(), token()) {
+        (Ok(a), Ok(b)) => (a, b),
+        (Err(e), _) | (_, Err(e)) => return Fail::Api(e).into_response(),
+    };
+    match state.inner.sessions.0.lock() {
+        Ok(mut map) => {
+            map.retain(|_, s| s.created.elapsed() < SESSION_TTL);
+            map.insert(
+                id.clone(),
+                Session {
+                    digest,
+                    csrf,
+                    created: Instant::now(),
+                },
+            );
+        }
+        Err(_) => {
+            return Fail::Api(ApiError::internal(
+                "the session lock was poisoned by a panic",
+            ))
+            .into_response();
+        }
+    }
+    let mut r = see_other("/console/");
+    let cookie = format!(
+        "{COOKIE}={id}; Path=/console; HttpOnly; SameSite=Strict; Max-Age={}",
+        SESSION_TTL.as_secs()
+    );
+    if let Ok(v) = HeaderValue::from_str(&cookie) {
+        r.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    r
+}
+
+#[derive(Debug, Deserialize)]
+struct CsrfForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+async fn logout(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    form: Result<Form<CsrfForm>, FormRejection>,
+) -> Result<Response, Fail> {
+    let Form(f) = form.map_err(form_err)?;
+    session_form(&state, &headers, ANY, &f.csrf).await?;
+    if let (Some(id), Ok(mut map)) = (session_id(&headers), state.inner.sessions.0.lock()) {
+        map.remove(&id);
+    }
+    let mut r = see_other("/console/login");
+    r.headers_mut().insert(
+        header::SET_COOKIE,
+        HeaderValue::from_static(
+            "cb_session=; Path=/console; HttpOnly; SameSite=Strict; Max-Age=0",
+        ),
+    );
+    Ok(r)
+}
+
+// ---------------------------------------------------------------- the queue
+
+#[derive(Debug, Deserialize)]
+struct QueueQuery {
+    status: Option<String>,
+    kind: Option<String>,
+}
+
+const STATUSES: &[&str] = &["open", "investigating", "actioned", "closed"];
+const CASE_KINDS: &[&str] = &["ring", "insider", "campaign", "ban_evasion", "other"];
+
+fn select(name: &str, options: &[&str], chosen: Option<&str>) -> String {
+    let mut s = format!("<select name=\"{name}\"><option value=\"\">any {name}</option>");
+    for o in options {
+        let sel = if chosen == Some(*o) { " selected" } else { "" };
+        let _ = write!(s, "<option{sel}>{}</option>", esc(o));
+    }
+    s.push_str("</select>");
+    s
+}
+
+async fn queue(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    query: Result<Query<QueueQuery>, QueryRejection>,
+) -> Result<Response, Fail> {
+    let (caller, csrf) = session(&state, &headers, ANY).await?;
+    let Query(q) = query.map_err(query_err)?;
+    let status_s = q.status.filter(|s| !s.is_empty());
+    let kind_s = q.kind.filter(|s| !s.is_empty());
+    let status = status_s.as_deref().map(parse_status).transpose()?;
+    let kind = kind_s.as_deref().map(parse_kind).transpose()?;
+    let cases = with_core(&state, move |core| {
+        core.cases
+            .list_cases(&CaseFilter { status, kind })
+            .map_err(cases_err)
+    })
+    .await?;
+    let mut b = String::new();
+    let _ = write!(
+        b,
+        "<h1>Case queue <span class=\"mut\">({})</span></h1>",
+        cases.len()
+    );
+    let _ = write!(
+        b,
+        "<form method=\"get\" action=\"/console/\">{} {} <button type=\"submit\">Filter</button></form>\
+         <p class=\"mut\"><kbd>j</kbd>/<kbd>k</kbd> move · <kbd>Enter</kbd> open · <kbd>/</kbd> search. Highest money at risk first, then score.</p>",
+        select("status", STATUSES, status_s.as_deref()),
+        select("kind", CASE_KINDS, kind_s.as_deref())
+    );
+    b.push_str(
+        "<table id=\"queue\"><thead><tr><th>case</th><th>kind</th><th>title</th><th>status</th><th>assignee</th>\
+         <th>at risk (USD)</th><th>score</th><th>alerts</th><th>updated</th></tr></thead><tbody>",
+    );
+    for c in &cases {
+        let href = format!("/console/cases/{}", url(&c.case_id));
+        let _ = write!(
+            b,
+            "<tr data-href=\"{h}\"><td><a href=\"{h}\">{id}</a></td><td><span class=\"tag\">{kind}</span></td><td>{title}</td>\
+             <td>{status}</td><td>{assignee}</td><td class=\"num\">{money:.2}</td><td class=\"num\">{score:.3}</td>\
+             <td class=\"num\">{alerts}</td><td class=\"mut\">{updated}</td></tr>",
+            h = esc(&href),
+            id = esc(&c.case_id),
+            kind = esc(c.kind.as_str()),
+            title = esc(&c.title),
+            status = esc(c.status.as_str()),
+            assignee = esc(c.assignee.as_deref().unwrap_or("—")),
+            money = c.money_at_risk_usd_cents as f64 / 100.0,
+            score = c.score,
+            alerts = c.alert_ids.len(),
+            updated = esc(&c.updated),
+        );
+    }
+    b.push_str("</tbody></table>");
+    if cases.is_empty() {
+        b.push_str("<p class=\"mut\">No case matches.</p>");
+    }
+    Ok(ok(html::page("Queue", Some(&who(&caller, &csrf)), &b)))
+}
+
+// ---------------------------------------------------------------- a case
+
+#[derive(Debug, Deserialize)]
+struct CaseQuery {
+    /// Investigators and admins: see PII, audited (as `X-Justification`).
+    justification: Option<String>,
+}
+
+async fn case_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    path: Result<Path<String>, PathRejection>,
+    query: Result<Query<CaseQuery>, QueryRejection>,
+) -> Result<Response, Fail> {
+    let (caller, csrf) = session(&state, &headers, ANY).await?;
+    let Path(id) = path.map_err(path_err)?;
+    let Query(q) = query.map_err(query_err)?;
+    let just = match q.justification.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(t) => justify(&caller, t)?,
+    };
+    let c2 = caller.clone();
+    let (view, svg, left_out) = with_core(&state, move |core| {
+        let (view, latest) = case_detail(core, &c2, just.as_deref(), &id)?;
+        let masked = view.masked;
+        let alerts: Vec<Vec<(String, String)>> = latest
+            .iter()
+            .map(|a| {
+                a.entities
+                    .iter()
+                    .map(|e| (entity_kind(e), e.id.to_string()))
+                    .collect()
+            })
+            .collect();
+        // What the events say each account used, for the accounts the alerts name.
+        let mut links = Vec::new();
+        let mut accounts: Vec<&str> = alerts
+            .iter()
+            .flatten()
+            .filter(|e| e.0 == "account")
+            .map(|e| e.1.as_str())
+            .collect();
+        accounts.sort_unstable();
+        accounts.dedup();
+        let facts = core.engine().facts();
+        for a in accounts {
+            let acct = ("account".to_string(), a.to_string());
+            if let Some(f) = facts.accounts.get(&Id::from(a)) {
+                for (kind, ids) in [("device", &f.devices), ("phone", &f.phones), ("ip", &f.ips)] {
+                    for i in ids {
+                        links.push((acct.clone(), (kind.to_string(), i.to_string())));
+                    }
+                }
+            }
+            if let Some(email) = core
+                .index
+                .accounts
+                .get(&Id::from(a))
+                .and_then(|p| p.email.clone())
+            {
+                links.push((acct.clone(), ("email".to_string(), email)));
+            }
+        }
+        let label = |kind: &str, id: &str| -> String {
+            if masked && pii_entity(kind) {
+                mask_entity(kind, id)
+            } else {
+                id.to_string()
+            }
+        };
+        let (nodes, edges, left_out) = html::build_graph(&alerts, &links, &label, MAX_NODES);
+        Ok((view, html::graph_svg(&nodes, &edges), left_out))
+    })
+    .await?;
+    let body = render_case(&view, &svg, left_out, &caller, &csrf);
+    Ok(ok(html::page(
+        &view.case.case_id,
+        Some(&who(&caller, &csrf)),
+        &body,
+    )))
+}
+
+fn render_case(
+    v: &CaseDetailView,
+    svg: &str,
+    left_out: usize,
+    caller: &Caller,
+    csrf: &str,
+) -> String {
+    let c = &v.case;
+    let base = format!("/console/cases/{}", url(&c.case_id));
+    let mut b = String::new();
+    let _ = write!(
+        b,
+        "<h1>{id} · {title}</h1><p><span class=\"tag\">{kind}</span> status <b>{status}</b> · assignee {assignee} · \
+         at risk <b>{money:.2} USD</b> · score <b>{score:.3}</b> · {n} alerts · opened {created}</p>",
+        id = esc(&c.case_id),
+        title = esc(&c.title),
+        kind = esc(&c.kind),
+        status = esc(&c.status),
+        assignee = esc(c.assignee.as_deref().unwrap_or("—")),
+        money = c.money_at_risk_usd,
+        score = c.score,
+        n = c.alerts,
+        created = esc(&c.created),
+    );
+    if v.masked {
+        b.push_str("<p class=\"mut\">PII is masked.");
+        if caller.role != Role::Viewer {
+            let _ = write!(
+                b,
+                "</p><form method=\"get\" action=\"{}\"><label>Justification to see PII (audited) \
+                 <input name=\"justification\" value=\"{}\" size=\"20\" maxlength=\"128\"></label> <button type=\"submit\">Show PII</button></form>",
+                esc(&base),
+                esc(&c.case_id)
+            );
+        } else {
+            b.push_str("</p>");
+        }
+    } else {
+        let _ = write!(
+            b,
+            "<p class=\"err\">PII shown: this read was written to the audit log. <a href=\"{}\">Mask again</a></p>",
+            esc(&base)
+        );
+    }
+
+    // Actions first for those who may act: a shift is spent here.
+    if WORK.contains(&caller.role) {
+        b.push_str("<h2>Work the case</h2><div class=\"forms\">");
+        let hidden = format!(
+            "<input type=\"hidden\" name=\"csrf\" value=\"{}\">",
+            esc(csrf)
+        );
+        let mut opts = String::new();
+        for s in &c.next_statuses {
+            let _ = write!(opts, "<option>{}</option>", esc(s));
+        }
+        if !opts.is_empty() {
+            let _ = write!(
+                b,
+                "<form method=\"post\" action=\"{base}/status\" id=\"status-form\">{hidden}<label>Status \
+                 <select name=\"status\">{opts}</select></label> <button type=\"submit\">Move</button></form>",
+                base = esc(&base)
+            );
+        }
+        let _ = write!(
+            b,
+            "<form method=\"post\" action=\"{base}/assign\">{hidden}<label>Assignee \
+             <input name=\"assignee\" value=\"{me}\" size=\"14\"></label> <button type=\"submit\">Assign</button> \
+             <span class=\"mut\">(empty: unassign)</span></form>",
+            base = esc(&base),
+            me = esc(&caller.name)
+        );
+        let _ = write!(
+            b,
+            "<form method=\"post\" action=\"{base}/notes\">{hidden}<label>Note<br>\
+             <textarea name=\"text\" rows=\"2\" cols=\"40\" required maxlength=\"10000\"></textarea></label><br>\
+             <button type=\"submit\">Add note</button></form>",
+            base = esc(&base)
+        );
+        let mut actions = String::new();
+        for a in [
+            "hold_refunds",
+            "close_account",
+            "ban_identity",
+            "alert_customer",
+            "mark_legit",
+            "escalate",
+        ] {
+            let _ = write!(actions, "<option>{a}</option>");
+        }
+        let _ = write!(
+            b,
+            "<form method=\"post\" action=\"{base}/actions\">{hidden}<label>Action <select name=\"action\">{actions}</select></label> \
+             <label>on <input name=\"target\" required size=\"16\" placeholder=\"acct-9, emp-042\"></label><br>\
+             <label>Note <input name=\"note\" size=\"30\"></label> <button type=\"submit\">Record action</button></form>",
+            base = esc(&base)
+        );
+        b.push_str("</div>");
+    }
+
+    b.push_str("<h2>Entity graph</h2><p class=\"legend\">");
+    for k in html::KINDS {
+        let _ = write!(b, "<span>● {k}</span>");
+    }
+    b.push_str("<span><b style=\"color:#ea580c\">◯ shared by 2+ accounts</b></span></p>");
+    b.push_str(svg);
+    if left_out > 0 {
+        let _ = write!(
+            b,
+            "<p class=\"mut\">{left_out} more entities not drawn.</p>"
+        );
+    }
+
+    b.push_str("<h2>Alerts</h2><table id=\"alerts\"><thead><tr><th>alert</th><th>kind</th><th>score</th><th>entities</th><th>reasons</th></tr></thead><tbody>");
+    for a in &v.alerts {
+        let mut ents = String::new();
+        for e in &a.entities {
+            let _ = write!(
+                ents,
+                "<span class=\"tag\">{} {}</span> ",
+                esc(&e.kind),
+                esc(&e.id)
+            );
+        }
+        let mut reasons = String::from("<ul>");
+        for r in &a.reasons {
+            let _ = write!(
+                reasons,
+                "<li><code>{}</code> {}</li>",
+                esc(&r.code),
+                esc(&r.detail)
+            );
+        }
+        reasons.push_str("</ul>");
+        let _ = write!(
+            b,
+            "<tr><td>{}</td><td>{}</td><td class=\"num\">{:.3}</td><td>{ents}</td><td>{reasons}</td></tr>",
+            esc(&a.alert_id),
+            esc(&a.kind),
+            a.score
+        );
+    }
+    b.push_str("</tbody></table>");
+
+    // The evidence timeline: alerts by event time, then notes, actions and changes.
+    let mut events: Vec<(String, String, String)> = Vec::new();
+    for a in &v.alerts {
+        let first = a
+            .reasons
+            .first()
+            .map(|r| r.detail.clone())
+            .unwrap_or_default();
+        events.push((a.ts.clone(), format!("alert {}", a.kind), first));
+    }
+    events.sort();
+    b.push_str("<h2>Evidence timeline</h2><table id=\"timeline\"><thead><tr><th>event time</th><th>what</th><th>detail</th></tr></thead><tbody>");
+    for (ts, what, detail) in &events {
+        let _ = write!(
+            b,
+            "<tr><td class=\"mut\">{}</td><td>{}</td><td>{}</td></tr>",
+            esc(ts),
+            esc(what),
+            esc(detail)
+        );
+    }
+    b.push_str("</tbody></table>");
+
+    b.push_str("<h2>Work log</h2><table id=\"worklog\"><thead><tr><th>when</th><th>who</th><th>what</th></tr></thead><tbody>");
+    let mut log: Vec<(String, String, String)> = Vec::new();
+    for n in &v.notes {
+        log.push((n.ts.clone(), n.author.clone(), format!("note: {}", n.text)));
+    }
+    for a in &v.actions {
+        let mut t = format!("action {} on {}", a.action, a.target);
+        if let Some(n) = &a.note {
+            t.push_str(&format!(" ({n})"));
+        }
+        log.push((a.ts.clone(), a.who.clone(), t));
+    }
+    for h in &v.history {
+        log.push((h.ts.clone(), h.who.clone(), h.change.clone()));
+    }
+    log.sort();
+    for (ts, who, what) in &log {
+        let _ = write!(
+            b,
+            "<tr><td class=\"mut\">{}</td><td>{}</td><td>{}</td></tr>",
+            esc(ts),
+            esc(who),
+            esc(what)
+        );
+    }
+    if log.is_empty() {
+        b.push_str("<tr><td colspan=\"3\" class=\"mut\">Nothing yet.</td></tr>");
+    }
+    b.push_str("</tbody></table>");
+    b
+}
+
+// ---------------------------------------------------------------- case writes
+
+#[derive(Debug, Deserialize)]
+struct StatusForm {
+    #[serde(default)]
+    csrf: String,
+    status: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct AssignForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    assignee: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct NoteForm {
+    #[serde(default)]
+    csrf: String,
+    text: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct ActionForm {
+    #[serde(default)]
+    csrf: String,
+    action: String,
+    target: String,
+    #[serde(default)]
+    note: String,
+}
+
+async fn post_status(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    path: Result<Path<String>, PathRejection>,
+    form: Result<Form<StatusForm>, FormRejection>,
+) -> Result<Response, Fail> {
+    let Path(id) = path.map_err(path_err)?;
+    let Form(f) = form.map_err(form_err)?;
+    let caller = session_form(&state, &headers, WORK, &f.csrf).await?;
+    let to = parse_status(&f.status)?;
+    let back = format!("/console/cases/{}", url(&id));
+    with_core(&state, move |core| write_status(core, &caller, &id, to)).await?;
+    Ok(see_other(&back))
+}
+
+async fn post_assign(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    path: Result<Path<String>, PathRejection>,
+    form: Result<Form<AssignForm>, FormRejection>,
+) -> Result<Response, Fail> {
+    let Path(id) = path.map_err(path_err)?;
+    let Form(f) = form.map_err(form_err)?;
+    let caller = session_form(&state, &headers, WORK, &f.csrf).await?;
+    let back = format!("/console/cases/{}", url(&id));
+    let assignee = Some(f.assignee.trim().to_string()).filter(|a| !a.is_empty());
+    with_core(&state, move |core| {
+        write_assign(core, &caller, &id, assignee.as_deref())
+    })
+    .await?;
+    Ok(see_other(&back))
+}
+
+async fn post_note(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    path: Result<Path<String>, PathRejection>,
+    form: Result<Form<NoteForm>, FormRejection>,
+) -> Result<Response, Fail> {
+    let Path(id) = path.map_err(path_err)?;
+    let Form(f) = form.map_err(form_err)?;
+    let caller = session_form(&state, &headers, WORK, &f.csrf).await?;
+    let back = format!("/console/cases/{}", url(&id));
+    with_core(&state, move |core| write_note(core, &caller, &id, f.text)).await?;
+    Ok(see_other(&back))
+}
+
+async fn post_action(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    path: Result<Path<String>, PathRejection>,
+    form: Result<Form<ActionForm>, FormRejection>,
+) -> Result<Response, Fail> {
+    let Path(id) = path.map_err(path_err)?;
+    let Form(f) = form.map_err(form_err)?;
+    let caller = session_form(&state, &headers, WORK, &f.csrf).await?;
+    let action = parse_action(&f.action)?;
+    let back = format!("/console/cases/{}", url(&id));
+    let note = Some(f.note).filter(|n| !n.trim().is_empty());
+    with_core(&state, move |core| {
+        write_action(core, &caller, &id, action, f.target, note)
+    })
+    .await?;
+    Ok(see_other(&back))
+}
+
+// ---------------------------------------------------------------- search, entities
+
+#[derive(Debug, Deserialize)]
+struct SearchQuery {
+    #[serde(default)]
+    q: String,
+}
+
+/// Where a search leads: a case, an account or employee page, or nowhere.
+enum Found {
+    Case(String),
+    Account(String),
+    Employee(String),
+    Nothing,
+}
+
+/// A case id; else the first case in queue order holding an alert that names the id (an
+/// account, employee, order, device…); else the account or employee.
+async fn search(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    query: Result<Query<SearchQuery>, QueryRejection>,
+) -> Result<Response, Fail> {
+    let (caller, csrf) = session(&state, &headers, ANY).await?;
+    let Query(q) = query.map_err(query_err)?;
+    let q = q.q.trim().to_string();
+    if q.is_empty() {
+        return Ok(see_other("/console/"));
+    }
+    let q2 = q.clone();
+    let found = with_core(&state, move |core| {
+        if core.cases.get_case(&q2).map_err(cases_err)?.is_some() {
+            return Ok(Found::Case(q2));
+        }
+        let naming: Vec<String> = core
+            .index
+            .alerts_naming(&q2)
+            .into_iter()
+            .map(|a| a.alert_id.to_string())
+            .collect();
+        if !naming.is_empty() {
+            let cases = core
+                .cases
+                .list_cases(&CaseFilter::default())
+                .map_err(cases_err)?;
+            if let Some(c) = cases
+                .iter()
+                .find(|c| c.alert_ids.iter().any(|a| naming.contains(a)))
+            {
+                return Ok(Found::Case(c.case_id.clone()));
+            }
+        }
+        let key = Id::from(q2.as_str());
+        if core.engine().facts().accounts.contains_key(&key)
+            || core.index.accounts.contains_key(&key)
+        {
+            return Ok(Found::Account(q2));
+        }
+        if core.index.employees.contains_key(q2.as_str()) {
+            return Ok(Found::Employee(q2));
+        }
+        Ok(Found::Nothing)
+    })
+    .await?;
+    Ok(match found {
+        Found::Case(id) => see_other(&format!("/console/cases/{}", url(&id))),
+        Found::Account(id) => see_other(&format!("/console/accounts/{}", url(&id))),
+        Found::Employee(id) => see_other(&format!("/console/employees/{}", url(&id))),
+        Found::Nothing => html_response(
+            StatusCode::NOT_FOUND,
+            html::page(
+                "Not found",
+                Some(&who(&caller, &csrf)),
+                &format!(
+                    "<h1>Nothing found</h1><p>No case, alert, account or employee is named {}.</p>",
+                    esc(&q)
+                ),
+            ),
+        ),
+    })
+}
+
+/// The API's JSON view of an entity, in a page (masked, as without a justification).
+fn json_page(caller: &Caller, csrf: &str, title: &str, api: &str, json: &str) -> Response {
+    let b = format!(
+        "<h1>{}</h1><p class=\"mut\">The API's view (<code>GET {}</code>), PII masked.</p><pre>{}</pre>",
+        esc(title),
+        esc(api),
+        esc(json)
+    );
+    ok(html::page(title, Some(&who(caller, csrf)), &b))
+}
+
+async fn account_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    path: Result<Path<String>, PathRejection>,
+) -> Result<Response, Fail> {
+    let (caller, csrf) = session(&state, &headers, ANY).await?;
+    let Path(id) = path.map_err(path_err)?;
+    let (c2, id2) = (caller.clone(), id.clone());
+    let view = with_core(&state, move |core| account_view(core, &c2, None, &id2)).await?;
+    let json = serde_json::to_string_pretty(&view)
+        .map_err(|e| ApiError::internal(format!("serialising the account: {e}")))?;
+    Ok(json_page(
+        &caller,
+        &csrf,
+        &format!("Account {id}"),
+        &format!("/v1/accounts/{id}"),
+        &json,
+    ))
+}
+
+async fn employee_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    path: Result<Path<String>, PathRejection>,
+) -> Result<Response, Fail> {
+    let (caller, csrf) = session(&state, &headers, ANY).await?;
+    let Path(id) = path.map_err(path_err)?;
+    let id2 = id.clone();
+    let view = with_core(&state, move |core| employee_view(core, &id2)).await?;
+    let json = serde_json::to_string_pretty(&view)
+        .map_err(|e| ApiError::internal(format!("serialising the employee: {e}")))?;
+    Ok(json_page(
+        &caller,
+        &csrf,
+        &format!("Employee {id}"),
+        &format!("/v1/employees/{id}"),
+        &json,
+    ))
+}
+
+/// The console's routes.
+pub(super) fn routes() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/console",
+            get(|| async { Redirect::permanent("/console/") }),
+        )
+        .route("/console/", get(queue))
+        .route("/console/login", get(login_page).post(login))
+        .route("/console/logout", post(logout))
+        .route("/console/search", get(search))
+        .route("/console/cases/{id}", get(case_page))
+        .route("/console/cases/{id}/status", post(post_status))
+        .route("/console/cases/{id}/assign", post(post_assign))
+        .route("/console/cases/{id}/notes", post(post_note))
+        .route("/console/cases/{id}/actions", post(post_action))
+        .route("/console/accounts/{id}", get(account_page))
+        .route("/console/employees/{id}", get(employee_page))
+}
