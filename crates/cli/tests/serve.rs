@@ -837,3 +837,293 @@ fn serve_groups_alerts_into_cases_works_one_to_actioned_and_keeps_it_across_sigk
     );
     assert_eq!(r.status, 200);
 }
+
+// ---------------------------------------------------------------- the console
+
+/// Logs in to the console; the session cookie (`name=value`).
+fn console_login(server: &Server, key: &str) -> String {
+    let r = server.req(
+        "POST",
+        "/console/login",
+        &[("Content-Type", "application/x-www-form-urlencoded")],
+        format!("key={key}").as_bytes(),
+    );
+    assert_eq!(r.status, 303, "{}", String::from_utf8_lossy(&r.body));
+    assert_eq!(r.headers["location"], "/console/");
+    let set = &r.headers["set-cookie"];
+    assert!(
+        set.contains("HttpOnly") && set.contains("SameSite=Strict"),
+        "{set}"
+    );
+    assert!(
+        !set.contains(key),
+        "the key itself never goes to the browser"
+    );
+    set.split(';').next().unwrap().to_string()
+}
+
+fn console_get(server: &Server, cookie: &str, path: &str) -> Resp {
+    server.req("GET", path, &[("Cookie", cookie)], b"")
+}
+
+fn console_post(server: &Server, cookie: &str, path: &str, form: &str) -> Resp {
+    server.req(
+        "POST",
+        path,
+        &[
+            ("Cookie", cookie),
+            ("Content-Type", "application/x-www-form-urlencoded"),
+        ],
+        form.as_bytes(),
+    )
+}
+
+fn text(r: &Resp) -> String {
+    String::from_utf8(r.body.clone()).unwrap()
+}
+
+/// The session's CSRF token, from any page's forms.
+fn csrf_of(html: &str) -> String {
+    let at = html
+        .find("name=\"csrf\" value=\"")
+        .expect("a form with a CSRF token")
+        + 19;
+    html[at..].split('"').next().unwrap().to_string()
+}
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
+#[test]
+fn console_logs_in_lists_the_queue_draws_a_case_masks_for_viewers_and_works_a_case_with_csrf() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let events_file = simulate(tmp.path());
+    let body = std::fs::read_to_string(&events_file).unwrap();
+    let admin = create_key(&data, "admin", "ops");
+    let viewer = create_key(&data, "viewer", "val");
+    let investigator = create_key(&data, "investigator", "ivy");
+    let server = Server::start(&data, &[]);
+    let r = post(&server, &admin, "application/x-ndjson", body.as_bytes());
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+
+    // No session: to the login page; a bad key is refused and gets no cookie.
+    let r = server.req("GET", "/console/", &[], b"");
+    assert_eq!(
+        (r.status, r.headers["location"].as_str()),
+        (303, "/console/login")
+    );
+    let r = server.req("GET", "/console/login", &[], b"");
+    assert_eq!(r.status, 200);
+    assert!(text(&r).contains("name=\"key\""));
+    let r = server.req(
+        "POST",
+        "/console/login",
+        &[("Content-Type", "application/x-www-form-urlencoded")],
+        b"key=cbk_not-a-key",
+    );
+    assert_eq!(r.status, 401);
+    assert!(text(&r).contains("not known"));
+    assert!(!r.headers.contains_key("set-cookie"));
+    let r = console_get(&server, "cb_session=forged", "/console/");
+    assert_eq!(r.status, 303);
+
+    let ivy = console_login(&server, &investigator);
+    let val = console_login(&server, &viewer);
+
+    // The queue: the API's order, filters applied, each row a link.
+    let api_ids = |q: &str| -> Vec<String> {
+        server.get(&format!("/v1/cases{q}"), &viewer).json()["cases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["case_id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let page_ids = |html: &str| -> Vec<String> {
+        html.split("<tr data-href=\"/console/cases/")
+            .skip(1)
+            .map(|s| s.split('"').next().unwrap().to_string())
+            .collect()
+    };
+    let r = console_get(&server, &ivy, "/console/");
+    assert_eq!(r.status, 200);
+    assert!(r.headers["content-type"].starts_with("text/html"));
+    let queue = text(&r);
+    let ids = api_ids("");
+    assert!(!ids.is_empty());
+    assert_eq!(page_ids(&queue), ids, "the queue in the API's order");
+    assert!(
+        !queue.contains("http://") && !queue.contains("https://"),
+        "nothing fetched from elsewhere"
+    );
+    let r = console_get(&server, &ivy, "/console/?status=open&kind=ring");
+    assert_eq!(page_ids(&text(&r)), api_ids("?status=open&kind=ring"));
+    let r = console_get(&server, &ivy, "/console/?status=pending");
+    assert_eq!(r.status, 400);
+
+    // A case page: the graph, every alert's reasons, the evidence timeline, the forms.
+    let id = ids[0].clone();
+    let page = format!("/console/cases/{id}");
+    let detail = server.get(&format!("/v1/cases/{id}"), &viewer).json();
+    let r = console_get(&server, &ivy, &page);
+    assert_eq!(r.status, 200);
+    let html = text(&r);
+    assert!(
+        html.contains("<svg") && html.contains("id=\"graph\""),
+        "{html}"
+    );
+    assert!(html.contains("id=\"timeline\""));
+    for a in detail["alerts"].as_array().unwrap() {
+        for reason in a["reasons"].as_array().unwrap() {
+            assert!(html.contains(&esc(reason["code"].as_str().unwrap())));
+            assert!(html.contains(&esc(reason["detail"].as_str().unwrap())));
+        }
+    }
+    assert!(html.contains(&format!("action=\"/console/cases/{id}/status\"")));
+    let csrf = csrf_of(&html);
+
+    // A viewer: masked PII on every case page, and no action forms.
+    let r = server.req(
+        "GET",
+        "/v1/alerts?limit=1000",
+        &[
+            ("Authorization", &format!("Bearer {investigator}")),
+            ("X-Justification", "case-review"),
+        ],
+        b"",
+    );
+    let mut pii: Vec<String> = Vec::new();
+    for a in r.json()["alerts"].as_array().unwrap() {
+        for e in a["entities"].as_array().unwrap() {
+            if ["phone", "email", "address"].contains(&e["type"].as_str().unwrap()) {
+                pii.push(e["id"].as_str().unwrap().to_string());
+            }
+        }
+    }
+    for c in &ids {
+        let html = text(&console_get(&server, &val, &format!("/console/cases/{c}")));
+        assert!(html.contains("<svg"));
+        assert!(
+            !html.contains("method=\"post\" action=\"/console/cases/"),
+            "{c}: forms for a viewer"
+        );
+        for p in &pii {
+            assert!(
+                !html.contains(p.as_str()) && !html.contains(&esc(p)),
+                "{p} reached a viewer in {c}"
+            );
+        }
+    }
+    // A viewer with its own valid token still may not write.
+    let val_csrf = csrf_of(&text(&console_get(&server, &val, "/console/")));
+    let r = console_post(
+        &server,
+        &val,
+        &format!("{page}/status"),
+        &format!("csrf={val_csrf}&status=investigating"),
+    );
+    assert_eq!(r.status, 403);
+
+    // Writes need the session's CSRF token: missing or foreign, refused and nothing changes.
+    let r = console_post(
+        &server,
+        &ivy,
+        &format!("{page}/status"),
+        "status=investigating",
+    );
+    assert_eq!(r.status, 403, "{}", text(&r));
+    let r = console_post(
+        &server,
+        &ivy,
+        &format!("{page}/status"),
+        &format!("csrf={val_csrf}&status=investigating"),
+    );
+    assert_eq!(r.status, 403);
+    let r = server.req(
+        "POST",
+        &format!("{page}/status"),
+        &[("Content-Type", "application/x-www-form-urlencoded")],
+        format!("csrf={csrf}&status=investigating").as_bytes(),
+    );
+    assert_eq!(r.status, 303, "no cookie: to the login page");
+    assert_eq!(r.headers["location"], "/console/login");
+    assert_eq!(
+        server.get(&format!("/v1/cases/{id}"), &viewer).json()["case"]["status"],
+        "open"
+    );
+
+    // With it, the investigator works the case through the API's own logic.
+    let r = console_post(
+        &server,
+        &ivy,
+        &format!("{page}/status"),
+        &format!("csrf={csrf}&status=investigating"),
+    );
+    assert_eq!(
+        (r.status, r.headers["location"].as_str()),
+        (303, page.as_str())
+    );
+    let r = console_post(
+        &server,
+        &ivy,
+        &format!("{page}/status"),
+        &format!("csrf={csrf}&status=investigating"),
+    );
+    assert_eq!(r.status, 409, "the API's transition rules");
+    let r = console_post(
+        &server,
+        &ivy,
+        &format!("{page}/notes"),
+        &format!("csrf={csrf}&text=seen+%3Cb%3Ehere%3C%2Fb%3E"),
+    );
+    assert_eq!(r.status, 303);
+    let r = console_post(
+        &server,
+        &ivy,
+        &format!("{page}/assign"),
+        &format!("csrf={csrf}&assignee=ivy"),
+    );
+    assert_eq!(r.status, 303);
+    let after = server.get(&format!("/v1/cases/{id}"), &viewer).json();
+    assert_eq!(after["case"]["status"], "investigating");
+    assert_eq!(after["case"]["assignee"], "ivy");
+    assert_eq!(after["history"][0]["who"], "ivy");
+    assert_eq!(after["notes"][0]["text"], "seen <b>here</b>");
+    let html = text(&console_get(&server, &ivy, &page));
+    assert!(
+        html.contains("seen &lt;b&gt;here&lt;/b&gt;"),
+        "notes are escaped"
+    );
+
+    // Search: a case id, an entity its alerts name, nothing.
+    let r = console_get(&server, &ivy, &format!("/console/search?q={id}"));
+    assert_eq!(
+        (r.status, r.headers["location"].as_str()),
+        (303, page.as_str())
+    );
+    let account = detail["alerts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|a| a["entities"].as_array().unwrap().iter())
+        .find(|e| e["type"] == "account")
+        .map(|e| e["id"].as_str().unwrap().to_string());
+    if let Some(acct) = account {
+        let r = console_get(&server, &ivy, &format!("/console/search?q={acct}"));
+        assert_eq!(r.status, 303);
+        assert!(r.headers["location"].starts_with("/console/cases/case-"));
+    }
+    let r = console_get(&server, &ivy, "/console/search?q=no-such-thing");
+    assert_eq!(r.status, 404);
+
+    // Logout ends the session.
+    let r = console_post(&server, &ivy, "/console/logout", &format!("csrf={csrf}"));
+    assert_eq!(r.status, 303);
+    assert_eq!(console_get(&server, &ivy, "/console/").status, 303);
+}
