@@ -150,7 +150,7 @@ pub type Entity = (String, String);
 /// A node of the entity graph.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Node {
-    /// `account`, `employee`, `device`, `ip`, `phone`, `email`, `address`, `payment`.
+    /// One of [`KINDS`].
     pub kind: String,
     /// What is written on it (masked for readers without a justification).
     pub label: String,
@@ -158,12 +158,12 @@ pub struct Node {
     pub shared: bool,
 }
 
-/// The ring of a kind: employees in the centre, accounts around them, the identifiers
-/// outside; 0..=2.
+/// The ring of a kind: employees in the centre, accounts (and sellers) around them, the
+/// identifiers outside; 0..=2.
 fn ring(kind: &str) -> usize {
     match kind {
         "employee" => 0,
-        "account" => 1,
+        "account" | "seller" => 1,
         _ => 2,
     }
 }
@@ -177,13 +177,14 @@ fn colour(kind: &str) -> &'static str {
         "phone" => "#b45309",
         "email" => "#be185d",
         "address" => "#57534e",
+        "seller" => "#0369a1",
         _ => "#6b7280",
     }
 }
 
 /// Kinds in the order the legend lists them.
 pub const KINDS: &[&str] = &[
-    "employee", "account", "device", "ip", "phone", "email", "address", "payment",
+    "employee", "account", "seller", "device", "ip", "phone", "email", "address", "payment",
 ];
 
 /// Draws the graph as an inline SVG: concentric rings by type (employees, accounts,
