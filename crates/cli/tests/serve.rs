@@ -1020,6 +1020,58 @@ fn console_logs_in_lists_the_queue_draws_a_case_masks_for_viewers_and_works_a_ca
             );
         }
     }
+    // Some case of this world ties accounts through a shared identifier, highlighted.
+    let shared = ids.iter().any(|c| {
+        text(&console_get(&server, &ivy, &format!("/console/cases/{c}")))
+            .contains("class=\"node shared\"")
+    });
+    assert!(
+        shared,
+        "a shared identifier should be highlighted on some case"
+    );
+    // A viewer's justification changes nothing; an investigator's unmasks and is audited.
+    for c in &ids {
+        let r = console_get(
+            &server,
+            &val,
+            &format!("/console/cases/{c}?justification={c}"),
+        );
+        assert_eq!(r.status, 200);
+        for p in &pii {
+            assert!(
+                !text(&r).contains(p.as_str()),
+                "{p} reached a viewer in {c}"
+            );
+        }
+    }
+    let with_pii = ids.iter().find(|c| {
+        let d = server.get(&format!("/v1/cases/{c}"), &viewer).json();
+        d["alerts"].as_array().unwrap().iter().any(|a| {
+            a["entities"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|e| ["phone", "email", "address"].contains(&e["type"].as_str().unwrap()))
+        })
+    });
+    let c = with_pii.expect("this world has a case naming PII");
+    let html = text(&console_get(
+        &server,
+        &ivy,
+        &format!("/console/cases/{c}?justification=console-{c}"),
+    ));
+    assert!(
+        pii.iter().any(|p| html.contains(&esc(p))),
+        "unmasked for ivy"
+    );
+    let audit = server.get("/v1/audit?limit=1000", &admin).json();
+    assert!(
+        audit["records"].as_array().unwrap().iter().any(|rec| {
+            rec["key_name"] == "ivy" && rec["justification"] == format!("console-{c}").as_str()
+        }),
+        "the console's unmasked read is audited"
+    );
+
     // A viewer with its own valid token still may not write.
     let val_csrf = csrf_of(&text(&console_get(&server, &val, "/console/")));
     let r = console_post(
