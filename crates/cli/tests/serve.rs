@@ -930,6 +930,17 @@ fn console_logs_in_lists_the_queue_draws_a_case_masks_for_viewers_and_works_a_ca
     assert_eq!(r.status, 401);
     assert!(text(&r).contains("not known"));
     assert!(!r.headers.contains_key("set-cookie"));
+    let r = server.req(
+        "POST",
+        "/console/login",
+        &[
+            ("Content-Type", "application/x-www-form-urlencoded"),
+            ("Origin", "http://evil.example"),
+        ],
+        format!("key={viewer}").as_bytes(),
+    );
+    assert_eq!(r.status, 403, "a login posted from another site");
+    assert!(!r.headers.contains_key("set-cookie"));
     let r = console_get(&server, "cb_session=forged", "/console/");
     assert_eq!(r.status, 303);
 

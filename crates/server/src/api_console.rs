@@ -147,6 +147,24 @@ fn see_other(to: &str) -> Response {
     Redirect::to(to).into_response()
 }
 
+/// A post from another site (its `Origin` names another host) is refused, login included
+/// (so nobody can log a browser in under their own key). Without `Origin` (old browsers,
+/// scripts) the CSRF token alone decides.
+fn cross_site(headers: &HeaderMap) -> bool {
+    let Some(origin) = headers.get(header::ORIGIN) else {
+        return false;
+    };
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+    let origin_host = origin.to_str().ok().and_then(|o| {
+        o.strip_prefix("http://")
+            .or_else(|| o.strip_prefix("https://"))
+    });
+    match (origin_host, host) {
+        (Some(o), Some(h)) => !o.eq_ignore_ascii_case(h),
+        _ => true,
+    }
+}
+
 fn session_id(headers: &HeaderMap) -> Option<String> {
     headers
         .get_all(header::COOKIE)
@@ -192,7 +210,7 @@ async fn session_form(
     csrf: &str,
 ) -> Result<Caller, Fail> {
     let s = live_session(state, headers)?;
-    if csrf.is_empty() || !same(csrf, &s.csrf) {
+    if cross_site(headers) || csrf.is_empty() || !same(csrf, &s.csrf) {
         return Err(Fail::Csrf);
     }
     Ok(authorize_digest(state, s.digest, allowed).await?)
@@ -235,8 +253,12 @@ struct LoginForm {
 
 async fn login(
     State(state): State<AppState>,
+    headers: HeaderMap,
     form: Result<Form<LoginForm>, FormRejection>,
 ) -> Response {
+    if cross_site(&headers) {
+        return Fail::Csrf.into_response();
+    }
     let key = form.map(|Form(f)| f.key).unwrap_or_default();
     let key = key.trim();
     if key.is_empty() {
