@@ -95,11 +95,20 @@ pub fn scam_signals(a: &Analysis, channel: &ReportChannel, out: &mut Vec<Signal>
         ));
     }
     if let Some(s) = a.shortener_links.first() {
-        out.push(Signal::new(
-            "shortened_link",
-            1.5,
-            format!("link hidden behind {s}"),
-        ));
+        // The retailer shortens with its own domains (protected ones), never a public service.
+        if a.brand_mentioned && a.official_links == 0 {
+            out.push(Signal::new(
+                "brand_with_shortened_link",
+                2.5,
+                format!("names the retailer but hides its link behind {s}"),
+            ));
+        } else {
+            out.push(Signal::new(
+                "shortened_link",
+                1.5,
+                format!("link hidden behind {s}"),
+            ));
+        }
     }
     if let Some(h) = a.http_links.first() {
         out.push(Signal::new(
@@ -227,7 +236,8 @@ impl Detector for ScamReports {
         if id != m.report_id || sum < PHISHING_WEIGHT {
             return;
         }
-        self.campaigns.add(ev, &m.report_id, &a, alerts);
+        let described = m.channel == ReportChannel::Call;
+        self.campaigns.add(ev, &m.report_id, &a, described, alerts);
     }
 }
 
@@ -238,6 +248,10 @@ pub const MIN_CAMPAIGN: usize = 3;
 pub const NEAR_DUPLICATE_BITS: u32 = 10;
 const BANDS: usize = 8;
 const BUCKET_CAP: usize = 48;
+/// Near-duplicate reports that merge two keyed groups: at least this many…
+pub const AFFINITY_MIN: u32 = 5;
+/// …and at least this share of the smaller group.
+pub const AFFINITY_SHARE: f64 = 0.25;
 
 /// Phishing reports grouped into campaigns.
 ///
@@ -257,6 +271,9 @@ pub struct Campaigns {
     camp: Vec<Option<Campaign>>,
     keys: FxHashMap<String, u32>,
     buckets: FxHashMap<(u8, u8), Vec<(u64, u32)>>,
+    /// Reports of one campaign whose near-duplicates are mostly in another, by the two
+    /// campaigns' first reports' nodes (from, to). Merging needs both directions.
+    affinity: FxHashMap<(u32, u32), u32>,
     overall: DayCounts,
 }
 
@@ -271,6 +288,7 @@ struct Campaign {
     domains: Vec<String>,
     senders: usize,
     by_text: usize,
+    text_merges: usize,
     days: DayCounts,
 }
 
@@ -316,6 +334,79 @@ impl Campaigns {
         x
     }
 
+    fn first_of(&mut self, x: u32) -> u32 {
+        let r = self.find(x);
+        self.camp
+            .get(r as usize)
+            .and_then(Option::as_ref)
+            .map_or(r, |c| c.first)
+    }
+
+    fn size_of(&mut self, x: u32) -> usize {
+        let r = self.find(x);
+        self.camp
+            .get(r as usize)
+            .and_then(Option::as_ref)
+            .map_or(0, |c| c.members.len())
+    }
+
+    /// Near-duplicates of `fp` in the campaign rooted at `root`.
+    fn neighbours_in(&mut self, fp: u64, root: u32) -> u32 {
+        let mut n = 0;
+        for m in self.near_duplicates(fp) {
+            if self.find(m) == root {
+                n += 1;
+            }
+        }
+        n
+    }
+
+    /// Report nodes whose fingerprint is within [`NEAR_DUPLICATE_BITS`] of `fp`, sorted.
+    fn near_duplicates(&self, fp: u64) -> Vec<u32> {
+        let mut cands: Vec<u32> = Vec::new();
+        for b in 0..BANDS {
+            let band = ((fp >> (8 * b)) & 0xff) as u8;
+            if let Some(v) = self.buckets.get(&(b as u8, band)) {
+                cands.extend(
+                    v.iter()
+                        .filter(|(f, _)| {
+                            clawback_scam::simhash::hamming(*f, fp) <= NEAR_DUPLICATE_BITS
+                        })
+                        .map(|(_, n)| *n),
+                );
+            }
+        }
+        // One vote per neighbour, however many bands it matched in.
+        cands.sort_unstable();
+        cands.dedup();
+        cands
+    }
+
+    /// The campaign (root) that most near-duplicates of `fp` belong to, other than
+    /// `exclude`, with the number of near-duplicates in it; ties go to the earliest.
+    fn vote(&mut self, fp: u64, exclude: Option<u32>) -> Option<(u32, u32)> {
+        let cands = self.near_duplicates(fp);
+        let mut votes: Vec<(u32, u32)> = Vec::new();
+        for n in cands {
+            let r = self.find(n);
+            if Some(r) == exclude {
+                continue;
+            }
+            match votes.iter_mut().find(|(x, _)| *x == r) {
+                Some(v) => v.1 += 1,
+                None => votes.push((r, 1)),
+            }
+        }
+        let mut best: Option<(u32, u32, u32)> = None;
+        for (r, n) in votes {
+            let f = self.first_of(r);
+            if best.is_none_or(|(_, bn, bf)| n > bn || (n == bn && f < bf)) {
+                best = Some((r, n, f));
+            }
+        }
+        best.map(|(r, n, _)| (r, n))
+    }
+
     fn node(&mut self) -> u32 {
         let n = self.parent.len() as u32;
         self.parent.push(n);
@@ -349,6 +440,7 @@ impl Campaigns {
             }
             ck.senders += g.senders;
             ck.by_text += g.by_text;
+            ck.text_merges += g.text_merges;
             ck.days.merge(&g.days);
         }
         if let Some(p) = self.parent.get_mut(gone as usize) {
@@ -370,7 +462,18 @@ impl Campaigns {
     }
 
     /// Adds a phishing report and raises or re-raises its campaign's alert.
-    pub fn add(&mut self, ev: &Event, report: &Id, a: &Analysis, alerts: &mut AlertSink) {
+    ///
+    /// `described` is true for reports that describe a message in the reporter's words (a
+    /// call): their texts are alike because the scams are, not because one campaign wrote
+    /// them, so they never link by text.
+    pub fn add(
+        &mut self,
+        ev: &Event,
+        report: &Id,
+        a: &Analysis,
+        described: bool,
+        alerts: &mut AlertSink,
+    ) {
         let day = ev.ts.unix_ms.div_euclid(DAY_MS);
         self.overall.add(day, 1);
         let me = self.node();
@@ -400,6 +503,7 @@ impl Campaigns {
                 domains: domains.iter().take(32).cloned().collect(),
                 senders: usize::from(sender_key),
                 by_text: 0,
+                text_merges: 0,
                 days: {
                     let mut d = DayCounts::default();
                     d.add(day, 1);
@@ -408,35 +512,14 @@ impl Campaigns {
             });
         }
         let fp = a.fingerprint;
-        if keys.is_empty() {
-            // Text only: the campaign most near-duplicates belong to.
-            let mut votes: Vec<(u32, u32)> = Vec::new();
-            for b in 0..BANDS {
-                let band = ((fp >> (8 * b)) & 0xff) as u8;
-                let cands: Vec<u32> = self
-                    .buckets
-                    .get(&(b as u8, band))
-                    .map(|v| {
-                        v.iter()
-                            .filter(|(f, _)| clawback_scam::simhash::hamming(*f, fp) <= NEAR_DUPLICATE_BITS)
-                            .map(|(_, n)| *n)
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                for n in cands {
-                    let r = self.find(n);
-                    match votes.iter_mut().find(|(x, _)| *x == r) {
-                        Some(v) => v.1 += 1,
-                        None => votes.push((r, 1)),
-                    }
-                }
+        if described {
+            for k in keys {
+                let kn = self.key_node(k);
+                self.union(kn, me);
             }
-            // Most votes; ties to the earliest campaign.
-            let best = votes
-                .iter()
-                .max_by(|x, y| x.1.cmp(&y.1).then_with(|| y.0.cmp(&x.0)))
-                .map(|v| v.0);
-            if let Some(r) = best {
+        } else if keys.is_empty() {
+            // Text only: the campaign most near-duplicates belong to.
+            if let Some((r, _)) = self.vote(fp, None) {
                 self.union(r, me);
                 let root = self.find(me);
                 if let Some(Some(c)) = self.camp.get_mut(root as usize) {
@@ -448,8 +531,33 @@ impl Campaigns {
                 let kn = self.key_node(k);
                 self.union(kn, me);
             }
+            // Text affinity: the same campaign often sends one template from several
+            // numbers and domains. Two groups merge once enough of each one's reports are
+            // near-duplicates of the other's (in both directions, and a share of the smaller
+            // group), so that a template one campaign borrows from another, or two share,
+            // does not merge them: the borrowed texts find more near-duplicates at home.
+            let own = self.find(me);
+            let own_n = self.neighbours_in(fp, own);
+            if let Some((other, n)) = self.vote(fp, Some(own))
+                && n >= 2
+                && 2 * n >= own_n
+            {
+                let (fa, fb) = (self.first_of(own), self.first_of(other));
+                *self.affinity.entry((fa, fb)).or_insert(0) += 1;
+                let there = self.affinity.get(&(fa, fb)).copied().unwrap_or(0);
+                let back = self.affinity.get(&(fb, fa)).copied().unwrap_or(0);
+                let smaller = self.size_of(own).min(self.size_of(other));
+                let bar = (f64::from(AFFINITY_MIN)).max(AFFINITY_SHARE * smaller as f64);
+                if f64::from(there.min(back)) >= bar {
+                    self.union(own, other);
+                    let root = self.find(me);
+                    if let Some(Some(c)) = self.camp.get_mut(root as usize) {
+                        c.text_merges += 1;
+                    }
+                }
+            }
         }
-        for b in 0..BANDS {
+        for b in (0..BANDS).filter(|_| !described) {
             let band = ((fp >> (8 * b)) & 0xff) as u8;
             let v = self.buckets.entry((b as u8, band)).or_default();
             if v.len() < BUCKET_CAP {
@@ -483,9 +591,10 @@ impl Campaigns {
         let mut reasons = vec![Reason::new(
             "campaign_size",
             format!(
-                "{size} phishing reports grouped ({} by shared domains or senders, {} by near-duplicate text)",
+                "{size} phishing reports grouped ({} by shared domains or senders, {} by near-duplicate text; {} groups joined by their texts)",
                 size - c.by_text,
-                c.by_text
+                c.by_text,
+                c.text_merges
             ),
         )];
         if !doms.is_empty() {

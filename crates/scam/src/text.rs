@@ -234,7 +234,7 @@ impl Cue {
                 "verify", "verify your", "confirm your", "update your", "secure your",
                 "claim it", "claim", "renew here", "click here", "log in", "sign in here",
                 "refund of 0 is pending", "pending", "verifiez", "confirmez", "securisez",
-                "mettez a jour", "cliquez", "reclamez", "bestatigen sie", "aktualisieren sie",
+                "mettez a jour", "cliquez", "reclamez", "en attente", "bestatigen sie", "aktualisieren sie",
                 "anfordern", "einlosen", "klicken sie", "steht aus", "verifique",
                 "confirme", "actualice", "reclame", "haga clic", "pendiente",
             ],
