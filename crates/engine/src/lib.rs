@@ -25,8 +25,7 @@ mod refund;
 mod scam;
 mod sequencer;
 
-pub use baseline::{RefundRules, ReturnAnomalies, ScamTextRules};
-pub use scam::{Campaigns, PHISHING_WEIGHT, ScamReports, scam_signals};
+pub use baseline::{RefundRules, ReturnAnomalies};
 pub use clawback_scam::Protected;
 pub use detector::{AlertSink, Detector, Signal};
 pub use exfil::Exfiltration;
@@ -36,6 +35,7 @@ pub use insider::Insiders;
 pub use money::usd_cents;
 pub use policy::{PointPolicy, Policy, RefundCosts, Verdict};
 pub use refund::{RefundScorer, RuleHit, rules_schema};
+pub use scam::{Campaigns, PHISHING_WEIGHT, ScamReports, scam_signals};
 pub use sequencer::{DEFAULT_SLACK_MS, Sequencer};
 
 use clawback_events::output::{Alert, Decision, Point};

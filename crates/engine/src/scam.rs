@@ -125,11 +125,7 @@ pub fn scam_signals(a: &Analysis, channel: &ReportChannel, out: &mut Vec<Signal>
                 format!("names the retailer but links to {f}"),
             ));
         } else {
-            out.push(Signal::new(
-                "foreign_link",
-                0.5,
-                format!("links to {f}"),
-            ));
+            out.push(Signal::new("foreign_link", 0.5, format!("links to {f}")));
         }
     }
     let only_official = a.official_links > 0
@@ -586,7 +582,10 @@ impl Campaigns {
             .collect();
         let mut doms = c.domains.clone();
         doms.sort();
-        entities.extend(doms.iter().map(|d| EntityRef::new(EntityType::Domain, d.as_str())));
+        entities.extend(
+            doms.iter()
+                .map(|d| EntityRef::new(EntityType::Domain, d.as_str())),
+        );
         let (today, base) = c.days.today_vs_baseline(day);
         let mut reasons = vec![Reason::new(
             "campaign_size",
@@ -603,7 +602,10 @@ impl Campaigns {
                 format!("links to or sends from {}", doms.join(", ")),
             ));
         }
-        reasons.push(Reason::new("campaign_volume", volume_words(today, base, "this campaign")));
+        reasons.push(Reason::new(
+            "campaign_volume",
+            volume_words(today, base, "this campaign"),
+        ));
         reasons.push(Reason::new(
             "overall_phishing_volume",
             volume_words(overall_today, overall_base, "all phishing"),

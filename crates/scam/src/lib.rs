@@ -104,10 +104,30 @@ impl Analysis {
 
 /// Free mailbox providers: a shared one says nothing about a campaign.
 pub const FREE_MAIL: &[&str] = &[
-    "gmail.com", "googlemail.com", "outlook.com", "hotmail.com", "hotmail.fr", "hotmail.co.uk",
-    "live.com", "yahoo.com", "yahoo.fr", "yahoo.co.uk", "aol.com", "icloud.com", "me.com",
-    "gmx.de", "gmx.net", "web.de", "orange.fr", "free.fr", "laposte.net", "protonmail.com",
-    "proton.me", "mail.com", "yandex.ru", "t-online.de",
+    "gmail.com",
+    "googlemail.com",
+    "outlook.com",
+    "hotmail.com",
+    "hotmail.fr",
+    "hotmail.co.uk",
+    "live.com",
+    "yahoo.com",
+    "yahoo.fr",
+    "yahoo.co.uk",
+    "aol.com",
+    "icloud.com",
+    "me.com",
+    "gmx.de",
+    "gmx.net",
+    "web.de",
+    "orange.fr",
+    "free.fr",
+    "laposte.net",
+    "protonmail.com",
+    "proton.me",
+    "mail.com",
+    "yandex.ru",
+    "t-online.de",
 ];
 
 /// Analyses one message. Total: any strings give an analysis.
@@ -121,11 +141,7 @@ pub fn analyse(m: &Message<'_>, p: &Protected) -> Analysis {
             break;
         }
         let Some(u) = url::parse_url(r) else { continue };
-        if a
-            .links
-            .iter()
-            .any(|l| l.host == u.host && l.path == u.path)
-        {
+        if a.links.iter().any(|l| l.host == u.host && l.path == u.path) {
             continue;
         }
         a.links.push(u);

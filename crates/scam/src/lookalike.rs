@@ -263,7 +263,10 @@ pub fn check(url: &ParsedUrl, p: &Protected) -> Option<Lookalike> {
         // A bare brand label under another suffix (amazon.shop) imitates the brand too.
         return Some(mk(t, d));
     }
-    let pieces: Vec<&str> = label_u.split(['-', '_']).filter(|s| !s.is_empty()).collect();
+    let pieces: Vec<&str> = label_u
+        .split(['-', '_'])
+        .filter(|s| !s.is_empty())
+        .collect();
     if pieces.len() > 1 {
         for piece in &pieces {
             if let Some((t, d)) = label_technique(piece, piece, p) {
@@ -308,19 +311,76 @@ pub fn check(url: &ParsedUrl, p: &Protected) -> Option<Lookalike> {
 
 /// Words that scam domains glue to a brand without a hyphen (`amazonsupport`).
 const SERVICE_WORDS: &[&str] = &[
-    "support", "help", "secure", "login", "signin", "billing", "account", "verify", "refund",
-    "prime", "service", "pay", "security", "update", "delivery", "order", "customer", "online",
-    "kundendienst", "konto", "compte", "remboursement", "livraison", "cuenta", "reembolso",
+    "support",
+    "help",
+    "secure",
+    "login",
+    "signin",
+    "billing",
+    "account",
+    "verify",
+    "refund",
+    "prime",
+    "service",
+    "pay",
+    "security",
+    "update",
+    "delivery",
+    "order",
+    "customer",
+    "online",
+    "kundendienst",
+    "konto",
+    "compte",
+    "remboursement",
+    "livraison",
+    "cuenta",
+    "reembolso",
 ];
 
 /// Well-known public URL shorteners (the retailer's own short links are protected domains
 /// and never count as shorteners).
 pub const SHORTENERS: &[&str] = &[
-    "bit.ly", "bitly.com", "tinyurl.com", "t.co", "goo.gl", "is.gd", "v.gd", "cutt.ly",
-    "rb.gy", "ow.ly", "buff.ly", "shorturl.at", "tiny.cc", "t.ly", "s.id", "rebrand.ly",
-    "bl.ink", "short.io", "shorte.st", "adf.ly", "tiny.one", "qrco.de", "urlz.fr", "lnkd.in",
-    "soo.gd", "clck.ru", "y2u.be", "t.me", "u.to", "x.co", "bit.do", "ur1.ca", "shorturl.com",
-    "kurzelinks.de", "kurzlink.de", "bitly.ws", "tinu.be", "2u.pm", "cutt.us", "surl.li",
+    "bit.ly",
+    "bitly.com",
+    "tinyurl.com",
+    "t.co",
+    "goo.gl",
+    "is.gd",
+    "v.gd",
+    "cutt.ly",
+    "rb.gy",
+    "ow.ly",
+    "buff.ly",
+    "shorturl.at",
+    "tiny.cc",
+    "t.ly",
+    "s.id",
+    "rebrand.ly",
+    "bl.ink",
+    "short.io",
+    "shorte.st",
+    "adf.ly",
+    "tiny.one",
+    "qrco.de",
+    "urlz.fr",
+    "lnkd.in",
+    "soo.gd",
+    "clck.ru",
+    "y2u.be",
+    "t.me",
+    "u.to",
+    "x.co",
+    "bit.do",
+    "ur1.ca",
+    "shorturl.com",
+    "kurzelinks.de",
+    "kurzlink.de",
+    "bitly.ws",
+    "tinu.be",
+    "2u.pm",
+    "cutt.us",
+    "surl.li",
 ];
 
 /// `true` when the registrable domain is a public shortener.

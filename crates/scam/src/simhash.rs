@@ -54,9 +54,15 @@ mod tests {
 
     #[test]
     fn near_duplicates_are_close_and_unrelated_texts_are_far() {
-        let a = simhash(&normalise("Dear James, we detected a sign-in from a new device. If this wasn't you, secure your Amazon account: https://x.example/1"));
-        let b = simhash(&normalise("Dear Patricia, we detected a sign-in from a new device. If this wasn't you, secure your Amazon account: https://y.example/2"));
-        let c = simhash(&normalise("Hello Megan, your order 112-2195203-0865214 ($86.97) has shipped. Track your package: https://www.amazon.com/gp"));
+        let a = simhash(&normalise(
+            "Dear James, we detected a sign-in from a new device. If this wasn't you, secure your Amazon account: https://x.example/1",
+        ));
+        let b = simhash(&normalise(
+            "Dear Patricia, we detected a sign-in from a new device. If this wasn't you, secure your Amazon account: https://y.example/2",
+        ));
+        let c = simhash(&normalise(
+            "Hello Megan, your order 112-2195203-0865214 ($86.97) has shipped. Track your package: https://www.amazon.com/gp",
+        ));
         assert!(hamming(a, b) <= 12, "{}", hamming(a, b));
         assert!(hamming(a, c) > 16, "{}", hamming(a, c));
     }

@@ -86,8 +86,7 @@ pub fn registrable_domain(host_ascii: &str) -> Option<String> {
     }
     // psl treats unknown TLDs as a one-label suffix; keep them only when the TLD is letters.
     let tld = d.rsplit('.').next().unwrap_or("");
-    if tld.is_empty()
-        || !(tld.bytes().all(|b| b.is_ascii_alphabetic()) || tld.starts_with("xn--"))
+    if tld.is_empty() || !(tld.bytes().all(|b| b.is_ascii_alphabetic()) || tld.starts_with("xn--"))
     {
         return None;
     }
@@ -165,9 +164,18 @@ pub fn urls_in_text(text: &str, max: usize) -> Vec<&str> {
         if out.len() >= max {
             break;
         }
-        let lower_prefix = tok.get(..8).map(str::to_ascii_lowercase).unwrap_or_default();
-        let lower_prefix7 = tok.get(..7).map(str::to_ascii_lowercase).unwrap_or_default();
-        let lower_prefix4 = tok.get(..4).map(str::to_ascii_lowercase).unwrap_or_default();
+        let lower_prefix = tok
+            .get(..8)
+            .map(str::to_ascii_lowercase)
+            .unwrap_or_default();
+        let lower_prefix7 = tok
+            .get(..7)
+            .map(str::to_ascii_lowercase)
+            .unwrap_or_default();
+        let lower_prefix4 = tok
+            .get(..4)
+            .map(str::to_ascii_lowercase)
+            .unwrap_or_default();
         if lower_prefix == "https://" || lower_prefix7 == "http://" || lower_prefix4 == "www." {
             out.push(tok);
         }
