@@ -10,7 +10,7 @@ use crate::detector::{AlertSink, Detector, Signal};
 use crate::facts::Facts;
 use clawback_events::output::{EntityRef, EntityType, Point, Reason};
 use clawback_events::{Body, Event, Id, ReportChannel};
-use clawback_scam::{Analysis, Cue, Message, Protected, Sender, analyse};
+use clawback_scam::{Analysis, Cue, Message, Protected, Sender, advisory, analyse};
 use rustc_hash::FxHashMap;
 use std::collections::BTreeMap;
 
@@ -232,8 +232,9 @@ impl Detector for ScamReports {
         if id != m.report_id || sum < PHISHING_WEIGHT {
             return;
         }
-        let described = m.channel == ReportChannel::Call;
-        self.campaigns.add(ev, &m.report_id, &a, described, alerts);
+        let brand = self.protected.brand_name();
+        self.campaigns
+            .add(ev, &m.report_id, &a, &m.channel, &brand, alerts);
     }
 }
 
@@ -286,6 +287,11 @@ struct Campaign {
     by_text: usize,
     text_merges: usize,
     days: DayCounts,
+    /// Reports per channel (sms, email, call, other) and language (en, fr, de, es).
+    channels: [u32; 4],
+    langs: [u32; 4],
+    /// Cues seen, as a bit set over `Cue::all()`.
+    cues: u32,
 }
 
 /// Reports per day (event time), for volume against a baseline.
@@ -438,6 +444,11 @@ impl Campaigns {
             ck.by_text += g.by_text;
             ck.text_merges += g.text_merges;
             ck.days.merge(&g.days);
+            for i in 0..4 {
+                ck.channels[i] += g.channels[i];
+                ck.langs[i] += g.langs[i];
+            }
+            ck.cues |= g.cues;
         }
         if let Some(p) = self.parent.get_mut(gone as usize) {
             *p = keep;
@@ -462,14 +473,17 @@ impl Campaigns {
     /// `described` is true for reports that describe a message in the reporter's words (a
     /// call): their texts are alike because the scams are, not because one campaign wrote
     /// them, so they never link by text.
+    #[allow(clippy::too_many_arguments)]
     pub fn add(
         &mut self,
         ev: &Event,
         report: &Id,
         a: &Analysis,
-        described: bool,
+        channel: &ReportChannel,
+        brand: &str,
         alerts: &mut AlertSink,
     ) {
+        let described = *channel == ReportChannel::Call;
         let day = ev.ts.unix_ms.div_euclid(DAY_MS);
         self.overall.add(day, 1);
         let me = self.node();
@@ -500,6 +514,24 @@ impl Campaigns {
                 senders: usize::from(sender_key),
                 by_text: 0,
                 text_merges: 0,
+                channels: {
+                    let mut c = [0; 4];
+                    c[channel_index(channel)] = 1;
+                    c
+                },
+                langs: {
+                    let mut l = [0; 4];
+                    let lang = advisory::language(&a.normalised);
+                    if let Some(i) = advisory::Lang::all().iter().position(|x| *x == lang) {
+                        l[i] = 1;
+                    }
+                    l
+                },
+                cues: Cue::all()
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, c)| a.has(**c))
+                    .fold(0, |m, (i, _)| m | (1 << i)),
                 days: {
                     let mut d = DayCounts::default();
                     d.add(day, 1);
@@ -610,9 +642,42 @@ impl Campaigns {
             "overall_phishing_volume",
             volume_words(overall_today, overall_base, "all phishing"),
         ));
+        // A draft advisory when the campaign is first alerted and each time it doubles.
+        if size == MIN_CAMPAIGN || size.is_power_of_two() {
+            let main = |counts: &[u32; 4]| {
+                (0..4)
+                    .max_by(|&x, &y| counts[x].cmp(&counts[y]).then_with(|| y.cmp(&x)))
+                    .unwrap_or(0)
+            };
+            let lang = advisory::Lang::all()[main(&c.langs)];
+            let channel = ["sms", "email", "call", "other"][main(&c.channels)];
+            let cues: Vec<Cue> = Cue::all()
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| c.cues & (1 << i) != 0)
+                .map(|(_, cue)| *cue)
+                .collect();
+            reasons.push(Reason::new(
+                "customer_advisory",
+                format!(
+                    "draft ({}): {}",
+                    lang.code(),
+                    advisory::advisory(lang, brand, channel, &cues, &doms)
+                ),
+            ));
+        }
         let score = 1.0 - 0.5 / (size as f64).sqrt();
         let id = Id::from(format!("phishing_campaign:{}", c.first_id));
         alerts.raise(ev, id, "phishing_campaign", score, entities, reasons);
+    }
+}
+
+fn channel_index(c: &ReportChannel) -> usize {
+    match c {
+        ReportChannel::Sms => 0,
+        ReportChannel::Email => 1,
+        ReportChannel::Call => 2,
+        _ => 3,
     }
 }
 

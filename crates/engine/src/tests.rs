@@ -398,6 +398,17 @@ fn campaigns_group_by_domain_sender_and_text_with_a_stable_id() {
             .any(|e| e.id.as_str() == "arnazon-gifts.info")
     );
     assert!(last.reasons.iter().any(|r| r.code == "campaign_volume"));
+    let advisory = out
+        .iter()
+        .flat_map(|o| &o.alerts)
+        .flat_map(|a| &a.reasons)
+        .find(|r| r.code == "customer_advisory")
+        .map(|r| r.detail.clone())
+        .unwrap_or_default();
+    assert!(
+        advisory.starts_with("draft (en)") && advisory.contains("amaz0n-pay.co"),
+        "{advisory}"
+    );
 }
 
 #[test]

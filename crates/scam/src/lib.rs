@@ -11,6 +11,7 @@
 //! - [`text`]: normalisation and multilingual cue lists.
 //! - [`simhash`]: near-duplicate fingerprints.
 
+pub mod advisory;
 pub mod lookalike;
 pub mod simhash;
 pub mod text;

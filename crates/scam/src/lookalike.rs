@@ -69,6 +69,15 @@ impl Protected {
         }
     }
 
+    /// The brand's name for people: the first protected domain's label, capitalised.
+    pub fn brand_name(&self) -> String {
+        let label = self.brands.first().map_or("", |(b, _)| b.as_str());
+        let mut c = label.chars();
+        c.next()
+            .map(|f| f.to_uppercase().chain(c).collect())
+            .unwrap_or_default()
+    }
+
     /// `true` when `registrable` is one of the protected domains.
     pub fn is_official(&self, registrable: &str) -> bool {
         self.domains.iter().any(|d| d == registrable)
