@@ -182,6 +182,35 @@ pub fn unswap(s: &str) -> String {
     t
 }
 
+/// A visual canonical form: letters that render alike map to one spelling (`m`, `rn`, `nn`
+/// and `rr` all become `nn`; `w` and `vv` become `vv`).
+fn visual(s: &str) -> String {
+    s.replace('m', "nn")
+        .replace("rn", "nn")
+        .replace("rr", "nn")
+        .replace('w', "vv")
+}
+
+/// Same length as the brand, every ASCII letter in place, the others (at most 3, in a label
+/// of 4+ letters) non-ASCII: a brand with look-alike letters from other scripts that have no
+/// UTS #39 mapping to Latin (`aɱazon`).
+fn wildcard_match(label: &str, brand: &str) -> bool {
+    let l: Vec<char> = label.chars().collect();
+    let b: Vec<char> = brand.chars().collect();
+    if l.len() != b.len() || b.len() < 4 {
+        return false;
+    }
+    let mut wild = 0;
+    for (x, y) in l.iter().zip(&b) {
+        if !x.is_ascii() {
+            wild += 1;
+        } else if x != y {
+            return false;
+        }
+    }
+    (1..=3).contains(&wild) && b.len() - wild >= 3
+}
+
 fn close(a: &str, brand: &str) -> bool {
     let n = brand.chars().count();
     let m = a.chars().count();
@@ -212,6 +241,9 @@ fn label_technique<'p>(
         if swapped == *brand || skeleton(&swapped) == *brand {
             return Some((Technique::CharacterSwap, dom));
         }
+        if non_ascii && wildcard_match(&folded, brand) {
+            return Some((Technique::Homograph, dom));
+        }
         if close(&swapped, brand) || close(&folded, brand) {
             return Some((
                 if non_ascii {
@@ -221,6 +253,14 @@ fn label_technique<'p>(
                 },
                 dom,
             ));
+        }
+        let (vs, vb) = (visual(&swapped), visual(brand));
+        if vs == vb
+            || (vs.chars().count() >= 6
+                && strsim::damerau_levenshtein(&vs, &vb) == 1
+                && swapped != *brand)
+        {
+            return Some((Technique::CharacterSwap, dom));
         }
     }
     // Non-ASCII letters mixed into a brand ("aषmzon"), or a punycode label whose basic code
@@ -293,6 +333,21 @@ pub fn check(url: &ParsedUrl, p: &Protected) -> Option<Lookalike> {
             && SERVICE_WORDS.iter().any(|w| rest.starts_with(w))
         {
             return Some(mk(Technique::BrandWithWords, dom));
+        }
+    }
+    // The brand split by dots ("am.azon.com", "ama.zon.co.uk").
+    if first_reg > 0 {
+        let start = first_reg.saturating_sub(2);
+        let joined: String = uni_labels[start..=first_reg].concat();
+        if let Some((t, d)) = label_technique(&joined, &joined, p)
+            && t != Technique::BrandWithWords
+        {
+            return Some(mk(t, d));
+        }
+        for (brand, dom) in p.fuzzy_brands() {
+            if fold(&joined) == *brand {
+                return Some(mk(Technique::BrandInSubdomain, dom));
+            }
         }
     }
     // Subdomains of the foreign domain.
@@ -436,6 +491,10 @@ mod tests {
             ("https://xn--amzon-r6k.shop/login", "homograph"),
             ("https://amazonsupport.help/", "brand_with_words"),
             ("https://vvww-amazon.net/", "brand_with_words"),
+            ("https://annazon.com/", "character_swap"),
+            ("https://anazon.co.uk/", "typo"),
+            ("https://am.azon.com/", "brand_in_subdomain"),
+            ("https://aɱazon.com/", "homograph"),
         ];
         for (u, want) in cases {
             let got = look(u);
