@@ -22,9 +22,11 @@ mod keys;
 mod money;
 mod policy;
 mod refund;
+mod scam;
 mod sequencer;
 
-pub use baseline::{RefundRules, ReturnAnomalies, ScamTextRules};
+pub use baseline::{RefundRules, ReturnAnomalies};
+pub use clawback_scam::Protected;
 pub use detector::{AlertSink, Detector, Signal};
 pub use exfil::Exfiltration;
 pub use facts::{Account, Delivery, FactSizes, Facts, Order, Receipt, Return};
@@ -33,6 +35,7 @@ pub use insider::Insiders;
 pub use money::usd_cents;
 pub use policy::{PointPolicy, Policy, RefundCosts, Verdict};
 pub use refund::{RefundScorer, RuleHit, rules_schema};
+pub use scam::{Campaigns, PHISHING_WEIGHT, ScamReports, scam_signals};
 pub use sequencer::{DEFAULT_SLACK_MS, Sequencer};
 
 use clawback_events::output::{Alert, Decision, Point};
@@ -115,7 +118,7 @@ impl Engine {
         Self::with_detectors(
             vec![
                 Box::new(RefundRules),
-                Box::new(ScamTextRules),
+                Box::new(ScamReports::default()),
                 Box::new(ReturnAnomalies),
                 Box::new(Exfiltration::default()),
             ],

@@ -214,8 +214,201 @@ fn a_bank_details_scam_is_phishing_and_a_shipping_notice_is_benign() {
         "{:?}",
         out[0].decisions[0]
     );
-    assert_eq!(out[0].decisions[0].reasons[0].code, "requests_credentials");
+    let codes: Vec<&str> = out[0].decisions[0]
+        .reasons
+        .iter()
+        .map(|r| r.code.as_str())
+        .collect();
+    assert_eq!(codes[0], "link_to_ip_address");
+    assert!(
+        codes.contains(&"requests_card_or_bank_details"),
+        "{codes:?}"
+    );
     assert_eq!(out[1].decisions[0].decision, Outcome::Benign);
+}
+
+fn report(n: usize, ts: &str, channel: &str, sender: &str, text: &str, urls: &[&str]) -> Event {
+    let sender = if sender.is_empty() {
+        String::new()
+    } else {
+        format!(r#","sender":"{sender}""#)
+    };
+    let urls = if urls.is_empty() {
+        String::new()
+    } else {
+        format!(
+            r#","urls":[{}]"#,
+            urls.iter()
+                .map(|u| format!("\"{u}\""))
+                .collect::<Vec<_>>()
+                .join(",")
+        )
+    };
+    line(
+        &format!("m{n}"),
+        "message_reported",
+        ts,
+        &format!(r#""report_id":"rep-{n}","channel":"{channel}","text":"{text}"{sender}{urls}"#),
+    )
+}
+
+#[test]
+fn reports_are_judged_by_links_senders_and_words_in_four_languages() {
+    let evs = [
+        report(
+            1,
+            "2026-11-03T09:00:00Z",
+            "email",
+            "billing@amazon-account-help.net",
+            "Your Amazon payment failed. Update your card now: https://amazon-account-help.net/pay",
+            &[],
+        ),
+        report(
+            2,
+            "2026-11-03T09:01:00Z",
+            "sms",
+            "+33612345678",
+            "Amazon : votre colis est bloqué, réglez 1,99 € de frais de livraison sous 24h",
+            &["https://xn--amzon-r6k.shop/fr"],
+        ),
+        report(
+            3,
+            "2026-11-03T09:02:00Z",
+            "call",
+            "+4915112345678",
+            "Der Anrufer sagte, er sei von Amazon, und wollte, dass ich AnyDesk installiere",
+            &[],
+        ),
+        report(
+            4,
+            "2026-11-03T09:03:00Z",
+            "sms",
+            "Amazon",
+            "Hola Ana, tu pedido 111-2845081-8644942 ha sido enviado: https://www.amazon.de/gp/your-account",
+            &[],
+        ),
+        report(
+            5,
+            "2026-11-03T09:04:00Z",
+            "email",
+            "",
+            "Su cuenta de Amazon ha sido bloqueada. Confirme los datos de su tarjeta ahora: http://203.0.113.9/es",
+            &[],
+        ),
+        report(
+            6,
+            "2026-11-03T09:05:00Z",
+            "email",
+            "news@example.org",
+            "Our spring newsletter: ten recipes for the weekend",
+            &["https://example.org/news"],
+        ),
+    ];
+    let out = run(&evs);
+    let d: Vec<&str> = out
+        .iter()
+        .map(|o| o.decisions[0].decision.as_str())
+        .collect();
+    assert_eq!(
+        d,
+        [
+            "phishing", "phishing", "phishing", "benign", "phishing", "benign"
+        ],
+        "{out:?}"
+    );
+    let first = &out[0].decisions[0].reasons[0];
+    assert_eq!(first.code, "lookalike_domain");
+    assert!(
+        first.detail.contains("amazon-account-help.net") && first.detail.contains("amazon.com"),
+        "{first:?}"
+    );
+    assert!(
+        out[1].decisions[0]
+            .reasons
+            .iter()
+            .any(|r| r.code == "small_fee_request")
+    );
+    assert!(
+        out[2].decisions[0]
+            .reasons
+            .iter()
+            .any(|r| r.code == "remote_access_request")
+    );
+}
+
+#[test]
+fn campaigns_group_by_domain_sender_and_text_with_a_stable_id() {
+    let mut evs = Vec::new();
+    // Campaign A: one lookalike domain, then the same text from a number that also sends
+    // the domain, then the same text behind a shortener with no sender (text only).
+    for i in 0..4 {
+        evs.push(report(i, &format!("2026-11-03T09:0{i}:00Z"), "sms", "+447700900001", "Amazon: there is a payment problem with your order. Confirm your bank details within 24h", &[&format!("https://amaz0n-pay.co/x{i}")]));
+    }
+    evs.push(report(
+        10,
+        "2026-11-03T10:00:00Z",
+        "sms",
+        "",
+        "Amazon: there is a payment problem with your order. Confirm your bank details within 12h",
+        &["https://bit.ly/abc"],
+    ));
+    // Campaign B: another domain and other words.
+    for i in 20..24 {
+        evs.push(report(
+            i,
+            &format!("2026-11-04T09:{i}:00Z"),
+            "email",
+            "win@arnazon-gifts.info",
+            "Congratulations! You have been selected for a gift card. Claim before midnight",
+            &["https://arnazon-gifts.info/claim"],
+        ));
+    }
+    let out = run(&evs);
+    let mut camp: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for o in &out {
+        for a in &o.alerts {
+            assert_eq!(a.kind.as_str(), "phishing_campaign");
+            for e in &a.entities {
+                if e.kind == clawback_events::output::EntityType::Report {
+                    camp.entry(a.alert_id.to_string())
+                        .or_default()
+                        .push(e.id.to_string());
+                }
+            }
+        }
+    }
+    let want: std::collections::BTreeMap<String, Vec<String>> = [
+        (
+            "phishing_campaign:rep-0",
+            vec!["rep-0", "rep-1", "rep-2", "rep-3", "rep-10"],
+        ),
+        (
+            "phishing_campaign:rep-20",
+            vec!["rep-20", "rep-21", "rep-22", "rep-23"],
+        ),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.into_iter().map(String::from).collect()))
+    .collect();
+    assert_eq!(camp, want);
+    let last = out.iter().rev().find_map(|o| o.alerts.first()).unwrap();
+    assert!(
+        last.entities
+            .iter()
+            .any(|e| e.id.as_str() == "arnazon-gifts.info")
+    );
+    assert!(last.reasons.iter().any(|r| r.code == "campaign_volume"));
+    let advisory = out
+        .iter()
+        .flat_map(|o| &o.alerts)
+        .flat_map(|a| &a.reasons)
+        .find(|r| r.code == "customer_advisory")
+        .map(|r| r.detail.clone())
+        .unwrap_or_default();
+    assert!(
+        advisory.starts_with("draft (en)") && advisory.contains("amaz0n-pay.co"),
+        "{advisory}"
+    );
 }
 
 #[test]

@@ -1,0 +1,693 @@
+//! Reported messages: the `report` decision and `phishing_campaign` alerts.
+//!
+//! `assess` runs `clawback_scam::analyse` on the message and turns what it found into
+//! weighted signals: lookalike domains and senders, shorteners, bare IPs, plain `http`,
+//! the brand named next to a foreign link, and text cues in four languages; links that all
+//! go to the retailer's own domains count against. `observe` groups the reports it judged
+//! phishing into campaigns (see [`Campaigns`]). Method and figures: `docs/phishing.md`.
+
+use crate::detector::{AlertSink, Detector, Signal};
+use crate::facts::Facts;
+use clawback_events::output::{EntityRef, EntityType, Point, Reason};
+use clawback_events::{Body, Event, Id, ReportChannel};
+use clawback_scam::{Analysis, Cue, Message, Protected, Sender, advisory, analyse};
+use rustc_hash::FxHashMap;
+use std::collections::BTreeMap;
+
+/// Sum of signal weights at or above which a report counts as phishing for campaigns. It
+/// matches the default report policy (prior −2, phishing at 0.75: logit ≥ 1.10).
+pub const PHISHING_WEIGHT: f64 = 3.1;
+
+/// Weight of each text cue, in log-odds.
+fn cue_weight(c: Cue) -> f64 {
+    match c {
+        Cue::CardOrBank => 2.0,
+        Cue::PasswordOrCode => 2.0,
+        Cue::PaymentProblem => 1.0,
+        Cue::SuspensionThreat => 1.0,
+        Cue::Urgency => 0.8,
+        Cue::RedeliveryFee => 1.5,
+        Cue::RemoteAccess => 3.5,
+        Cue::PressKey => 2.0,
+        Cue::PrizeLure => 1.2,
+        Cue::UnexpectedCharge => 1.2,
+        Cue::ActionLure => 0.6,
+        Cue::UnusualPayment => 2.0,
+    }
+}
+
+fn cue_words(c: Cue) -> &'static str {
+    match c {
+        Cue::CardOrBank => "asks for card or bank details",
+        Cue::PasswordOrCode => "asks for a password or a code",
+        Cue::PaymentProblem => "claims a payment problem",
+        Cue::SuspensionThreat => "threatens suspension or cancellation",
+        Cue::Urgency => "pressure of time",
+        Cue::RedeliveryFee => "asks for a small fee",
+        Cue::RemoteAccess => "asks for remote access to a device",
+        Cue::PressKey => "automated call asking to press a key",
+        Cue::PrizeLure => "offers a prize or reward",
+        Cue::UnexpectedCharge => "claims an unexpected charge",
+        Cue::ActionLure => "asks to act through a link",
+        Cue::UnusualPayment => "asks for an unusual payment method",
+    }
+}
+
+/// The signals for one analysed message; also returns their sum.
+pub fn scam_signals(a: &Analysis, channel: &ReportChannel, out: &mut Vec<Signal>) -> f64 {
+    let start = out.len();
+    if let Some(l) = a.lookalike_links.first() {
+        out.push(Signal::new(
+            "lookalike_domain",
+            5.0,
+            format!(
+                "{} imitates {} ({})",
+                l.domain,
+                l.imitates,
+                l.technique.words()
+            ),
+        ));
+    }
+    if let Some(l) = &a.lookalike_sender {
+        out.push(Signal::new(
+            "lookalike_sender",
+            4.0,
+            format!(
+                "sender {} imitates {} ({})",
+                l.domain,
+                l.imitates,
+                l.technique.words()
+            ),
+        ));
+    }
+    if a.punycode && a.lookalike_links.is_empty() {
+        out.push(Signal::new(
+            "punycode_domain",
+            1.5,
+            "links to an internationalised (punycode) domain",
+        ));
+    }
+    if let Some(ip) = a.ip_links.first() {
+        out.push(Signal::new(
+            "link_to_ip_address",
+            3.0,
+            format!("links to a bare IP address {ip}"),
+        ));
+    }
+    if let Some(s) = a.shortener_links.first() {
+        // The retailer shortens with its own domains (protected ones), never a public service.
+        if a.brand_mentioned && a.official_links == 0 {
+            out.push(Signal::new(
+                "brand_with_shortened_link",
+                2.5,
+                format!("names the retailer but hides its link behind {s}"),
+            ));
+        } else {
+            out.push(Signal::new(
+                "shortened_link",
+                1.5,
+                format!("link hidden behind {s}"),
+            ));
+        }
+    }
+    if let Some(h) = a.http_links.first() {
+        out.push(Signal::new(
+            "plain_http_link",
+            0.7,
+            format!("unencrypted link to {h}"),
+        ));
+    }
+    if let Some(f) = a.foreign_links.first() {
+        if a.brand_mentioned && a.official_links == 0 {
+            out.push(Signal::new(
+                "brand_with_foreign_link",
+                2.5,
+                format!("names the retailer but links to {f}"),
+            ));
+        } else {
+            out.push(Signal::new("foreign_link", 0.5, format!("links to {f}")));
+        }
+    }
+    let only_official = a.official_links > 0
+        && a.lookalike_links.is_empty()
+        && a.shortener_links.is_empty()
+        && a.ip_links.is_empty()
+        && a.foreign_links.is_empty();
+    if only_official {
+        out.push(Signal::new(
+            "official_links_only",
+            -2.5,
+            "every link goes to the retailer's own domains",
+        ));
+    }
+    if a.official_sender {
+        out.push(Signal::new(
+            "official_sender",
+            -1.0,
+            "sent from the retailer's own domain",
+        ));
+    }
+    if a.brand_mentioned && !only_official {
+        match (channel, &a.sender) {
+            (ReportChannel::Call, _) => out.push(Signal::new(
+                "unsolicited_call",
+                1.0,
+                "a caller claiming to be the retailer",
+            )),
+            (ReportChannel::Sms, Some(Sender::Phone(p))) => out.push(Signal::new(
+                "brand_from_personal_number",
+                1.0,
+                format!("names the retailer but comes from an ordinary number {p}"),
+            )),
+            _ => {}
+        }
+    }
+    for (c, phrase) in &a.cues {
+        out.push(Signal::new(
+            c.code(),
+            cue_weight(*c),
+            format!("{}: \"{}\"", cue_words(*c), phrase),
+        ));
+    }
+    out[start..].iter().map(|s| s.weight).sum()
+}
+
+/// The report decision and campaigns. See the module documentation.
+#[derive(Debug)]
+pub struct ScamReports {
+    protected: Protected,
+    /// What `assess` found about the report being applied, for `observe`.
+    pending: Option<(Id, f64, Analysis)>,
+    campaigns: Campaigns,
+}
+
+impl Default for ScamReports {
+    fn default() -> Self {
+        Self::new(Protected::default())
+    }
+}
+
+impl ScamReports {
+    /// With the retailer's own domains (lookalikes are judged against them).
+    pub fn new(protected: Protected) -> Self {
+        Self {
+            protected,
+            pending: None,
+            campaigns: Campaigns::default(),
+        }
+    }
+}
+
+fn message(m: &clawback_events::MessageReported) -> Message<'_> {
+    Message {
+        channel: m.channel.as_str(),
+        sender: m.sender.as_deref(),
+        subject: m.subject.as_deref(),
+        text: &m.text,
+        urls: &m.urls,
+    }
+}
+
+impl Detector for ScamReports {
+    fn name(&self) -> &'static str {
+        "scam_reports"
+    }
+
+    fn assess(&mut self, _facts: &Facts, point: Point, ev: &Event, out: &mut Vec<Signal>) {
+        let (Point::Report, Body::MessageReported(m)) = (point, &ev.body) else {
+            return;
+        };
+        let a = analyse(&message(m), &self.protected);
+        let sum = scam_signals(&a, &m.channel, out);
+        self.pending = Some((m.report_id.clone(), sum, a));
+    }
+
+    fn observe(&mut self, _facts: &Facts, ev: &Event, alerts: &mut AlertSink) {
+        let Body::MessageReported(m) = &ev.body else {
+            return;
+        };
+        let Some((id, sum, a)) = self.pending.take() else {
+            return;
+        };
+        if id != m.report_id || sum < PHISHING_WEIGHT {
+            return;
+        }
+        let brand = self.protected.brand_name();
+        self.campaigns
+            .add(ev, &m.report_id, &a, &m.channel, &brand, alerts);
+    }
+}
+
+const DAY_MS: i64 = 86_400_000;
+/// Reports a campaign needs before it is alerted.
+pub const MIN_CAMPAIGN: usize = 3;
+/// SimHash distance (bits of 64) under which two texts are near-duplicates.
+pub const NEAR_DUPLICATE_BITS: u32 = 10;
+const BANDS: usize = 8;
+const BUCKET_CAP: usize = 48;
+/// Near-duplicate reports that merge two keyed groups: at least this many…
+pub const AFFINITY_MIN: u32 = 5;
+/// …and at least this share of the smaller group.
+pub const AFFINITY_SHARE: f64 = 0.25;
+
+/// Phishing reports grouped into campaigns.
+///
+/// Reports are linked by what a campaign owns: the registrable domains it links to or
+/// sends from (lookalikes and other foreign domains; never the retailer's, a shortener or
+/// a free mailbox) and its sender numbers and addresses (union-find). A report with none of
+/// these (a shortened link and no sender, a call with a withheld number) joins the campaign
+/// that most of its near-duplicates (SimHash over the normalised text, numbers and URLs
+/// masked; 8 bands of 8 bits, then at most [`NEAR_DUPLICATE_BITS`] bits apart) belong to;
+/// text never merges two campaigns, because scammers share templates. A campaign's
+/// `alert_id` is named after its first report, so it stays as the campaign grows; each
+/// emission names the reports added since the previous one and all the campaign's domains.
+#[derive(Debug, Default)]
+pub struct Campaigns {
+    parent: Vec<u32>,
+    /// Per root: the campaign.
+    camp: Vec<Option<Campaign>>,
+    keys: FxHashMap<String, u32>,
+    buckets: FxHashMap<(u8, u8), Vec<(u64, u32)>>,
+    /// Reports of one campaign whose near-duplicates are mostly in another, by the two
+    /// campaigns' first reports' nodes (from, to). Merging needs both directions.
+    affinity: FxHashMap<(u32, u32), u32>,
+    overall: DayCounts,
+}
+
+#[derive(Debug, Default)]
+struct Campaign {
+    /// Earliest report's node (names the alert).
+    first: u32,
+    first_id: Id,
+    members: Vec<Id>,
+    /// Members not yet named in an alert.
+    unsent: Vec<Id>,
+    domains: Vec<String>,
+    senders: usize,
+    by_text: usize,
+    text_merges: usize,
+    days: DayCounts,
+    /// Reports per channel (sms, email, call, other) and language (en, fr, de, es).
+    channels: [u32; 4],
+    langs: [u32; 4],
+    /// Cues seen, as a bit set over `Cue::all()`.
+    cues: u32,
+}
+
+/// Reports per day (event time), for volume against a baseline.
+#[derive(Debug, Default)]
+struct DayCounts(BTreeMap<i64, u32>);
+
+impl DayCounts {
+    fn add(&mut self, day: i64, n: u32) {
+        *self.0.entry(day).or_insert(0) += n;
+        // Keep a bounded window.
+        while self.0.len() > 64 {
+            self.0.pop_first();
+        }
+    }
+
+    fn merge(&mut self, other: &DayCounts) {
+        for (d, n) in &other.0 {
+            self.add(*d, *n);
+        }
+    }
+
+    /// Today's count and the daily mean over the previous 7 days (0 when none).
+    fn today_vs_baseline(&self, day: i64) -> (u32, f64) {
+        let today = self.0.get(&day).copied().unwrap_or(0);
+        let prev: u32 = self.0.range(day - 7..day).map(|(_, n)| *n).sum();
+        (today, f64::from(prev) / 7.0)
+    }
+}
+
+impl Campaigns {
+    fn find(&mut self, mut x: u32) -> u32 {
+        while let Some(&p) = self.parent.get(x as usize) {
+            if p == x {
+                break;
+            }
+            let gp = self.parent.get(p as usize).copied().unwrap_or(p);
+            if let Some(slot) = self.parent.get_mut(x as usize) {
+                *slot = gp;
+            }
+            x = p;
+        }
+        x
+    }
+
+    fn first_of(&mut self, x: u32) -> u32 {
+        let r = self.find(x);
+        self.camp
+            .get(r as usize)
+            .and_then(Option::as_ref)
+            .map_or(r, |c| c.first)
+    }
+
+    fn size_of(&mut self, x: u32) -> usize {
+        let r = self.find(x);
+        self.camp
+            .get(r as usize)
+            .and_then(Option::as_ref)
+            .map_or(0, |c| c.members.len())
+    }
+
+    /// Near-duplicates of `fp` in the campaign rooted at `root`.
+    fn neighbours_in(&mut self, fp: u64, root: u32) -> u32 {
+        let mut n = 0;
+        for m in self.near_duplicates(fp) {
+            if self.find(m) == root {
+                n += 1;
+            }
+        }
+        n
+    }
+
+    /// Report nodes whose fingerprint is within [`NEAR_DUPLICATE_BITS`] of `fp`, sorted.
+    fn near_duplicates(&self, fp: u64) -> Vec<u32> {
+        let mut cands: Vec<u32> = Vec::new();
+        for b in 0..BANDS {
+            let band = ((fp >> (8 * b)) & 0xff) as u8;
+            if let Some(v) = self.buckets.get(&(b as u8, band)) {
+                cands.extend(
+                    v.iter()
+                        .filter(|(f, _)| {
+                            clawback_scam::simhash::hamming(*f, fp) <= NEAR_DUPLICATE_BITS
+                        })
+                        .map(|(_, n)| *n),
+                );
+            }
+        }
+        // One vote per neighbour, however many bands it matched in.
+        cands.sort_unstable();
+        cands.dedup();
+        cands
+    }
+
+    /// The campaign (root) that most near-duplicates of `fp` belong to, other than
+    /// `exclude`, with the number of near-duplicates in it; ties go to the earliest.
+    fn vote(&mut self, fp: u64, exclude: Option<u32>) -> Option<(u32, u32)> {
+        let cands = self.near_duplicates(fp);
+        let mut votes: Vec<(u32, u32)> = Vec::new();
+        for n in cands {
+            let r = self.find(n);
+            if Some(r) == exclude {
+                continue;
+            }
+            match votes.iter_mut().find(|(x, _)| *x == r) {
+                Some(v) => v.1 += 1,
+                None => votes.push((r, 1)),
+            }
+        }
+        let mut best: Option<(u32, u32, u32)> = None;
+        for (r, n) in votes {
+            let f = self.first_of(r);
+            if best.is_none_or(|(_, bn, bf)| n > bn || (n == bn && f < bf)) {
+                best = Some((r, n, f));
+            }
+        }
+        best.map(|(r, n, _)| (r, n))
+    }
+
+    fn node(&mut self) -> u32 {
+        let n = self.parent.len() as u32;
+        self.parent.push(n);
+        self.camp.push(None);
+        n
+    }
+
+    /// Merges the campaigns of `a` and `b`; the earlier campaign keeps its name and the
+    /// later one's members are re-sent under it.
+    fn union(&mut self, a: u32, b: u32) -> u32 {
+        let (ra, rb) = (self.find(a), self.find(b));
+        if ra == rb {
+            return ra;
+        }
+        let ca = self.camp.get_mut(ra as usize).and_then(Option::take);
+        let cb = self.camp.get_mut(rb as usize).and_then(Option::take);
+        let (keep, gone, mut ck, cg) = match (ca, cb) {
+            (Some(x), Some(y)) if y.first < x.first => (rb, ra, y, Some(x)),
+            (Some(x), y) => (ra, rb, x, y),
+            (None, Some(y)) => (rb, ra, y, None),
+            (None, None) => (ra, rb, Campaign::default(), None),
+        };
+        if let Some(g) = cg {
+            // Members the surviving alert has not named yet: all of the absorbed ones.
+            ck.unsent.extend(g.members.iter().cloned());
+            ck.members.extend(g.members);
+            for d in g.domains {
+                if !ck.domains.contains(&d) && ck.domains.len() < 32 {
+                    ck.domains.push(d);
+                }
+            }
+            ck.senders += g.senders;
+            ck.by_text += g.by_text;
+            ck.text_merges += g.text_merges;
+            ck.days.merge(&g.days);
+            for i in 0..4 {
+                ck.channels[i] += g.channels[i];
+                ck.langs[i] += g.langs[i];
+            }
+            ck.cues |= g.cues;
+        }
+        if let Some(p) = self.parent.get_mut(gone as usize) {
+            *p = keep;
+        }
+        if let Some(slot) = self.camp.get_mut(keep as usize) {
+            *slot = Some(ck);
+        }
+        keep
+    }
+
+    fn key_node(&mut self, key: String) -> u32 {
+        if let Some(&n) = self.keys.get(&key) {
+            return n;
+        }
+        let n = self.node();
+        self.keys.insert(key, n);
+        n
+    }
+
+    /// Adds a phishing report and raises or re-raises its campaign's alert.
+    ///
+    /// `described` is true for reports that describe a message in the reporter's words (a
+    /// call): their texts are alike because the scams are, not because one campaign wrote
+    /// them, so they never link by text.
+    #[allow(clippy::too_many_arguments)]
+    pub fn add(
+        &mut self,
+        ev: &Event,
+        report: &Id,
+        a: &Analysis,
+        channel: &ReportChannel,
+        brand: &str,
+        alerts: &mut AlertSink,
+    ) {
+        let described = *channel == ReportChannel::Call;
+        let day = ev.ts.unix_ms.div_euclid(DAY_MS);
+        self.overall.add(day, 1);
+        let me = self.node();
+        let domains = a.campaign_domains();
+        let mut keys: Vec<String> = domains.iter().map(|d| format!("d:{d}")).collect();
+        let mut sender_key = false;
+        match &a.sender {
+            Some(Sender::Phone(p)) if p.len() >= 7 => {
+                keys.push(format!("p:{p}"));
+                sender_key = true;
+            }
+            Some(Sender::Email {
+                local,
+                domain: Some(u),
+            }) if !a.official_sender => {
+                keys.push(format!("e:{local}@{}", u.host));
+                sender_key = true;
+            }
+            _ => {}
+        }
+        if let Some(slot) = self.camp.get_mut(me as usize) {
+            *slot = Some(Campaign {
+                first: me,
+                first_id: report.clone(),
+                members: vec![report.clone()],
+                unsent: vec![report.clone()],
+                domains: domains.iter().take(32).cloned().collect(),
+                senders: usize::from(sender_key),
+                by_text: 0,
+                text_merges: 0,
+                channels: {
+                    let mut c = [0; 4];
+                    c[channel_index(channel)] = 1;
+                    c
+                },
+                langs: {
+                    let mut l = [0; 4];
+                    let lang = advisory::language(&a.normalised);
+                    if let Some(i) = advisory::Lang::all().iter().position(|x| *x == lang) {
+                        l[i] = 1;
+                    }
+                    l
+                },
+                cues: Cue::all()
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, c)| a.has(**c))
+                    .fold(0, |m, (i, _)| m | (1 << i)),
+                days: {
+                    let mut d = DayCounts::default();
+                    d.add(day, 1);
+                    d
+                },
+            });
+        }
+        let fp = a.fingerprint;
+        if described {
+            for k in keys {
+                let kn = self.key_node(k);
+                self.union(kn, me);
+            }
+        } else if keys.is_empty() {
+            // Text only: the campaign most near-duplicates belong to.
+            if let Some((r, _)) = self.vote(fp, None) {
+                self.union(r, me);
+                let root = self.find(me);
+                if let Some(Some(c)) = self.camp.get_mut(root as usize) {
+                    c.by_text += 1;
+                }
+            }
+        } else {
+            for k in keys {
+                let kn = self.key_node(k);
+                self.union(kn, me);
+            }
+            // Text affinity: the same campaign often sends one template from several
+            // numbers and domains. Two groups merge once enough of each one's reports are
+            // near-duplicates of the other's (in both directions, and a share of the smaller
+            // group), so that a template one campaign borrows from another, or two share,
+            // does not merge them: the borrowed texts find more near-duplicates at home.
+            let own = self.find(me);
+            let own_n = self.neighbours_in(fp, own);
+            if let Some((other, n)) = self.vote(fp, Some(own))
+                && n >= 2
+                && 2 * n >= own_n
+            {
+                let (fa, fb) = (self.first_of(own), self.first_of(other));
+                *self.affinity.entry((fa, fb)).or_insert(0) += 1;
+                let there = self.affinity.get(&(fa, fb)).copied().unwrap_or(0);
+                let back = self.affinity.get(&(fb, fa)).copied().unwrap_or(0);
+                let smaller = self.size_of(own).min(self.size_of(other));
+                let bar = (f64::from(AFFINITY_MIN)).max(AFFINITY_SHARE * smaller as f64);
+                if f64::from(there.min(back)) >= bar {
+                    self.union(own, other);
+                    let root = self.find(me);
+                    if let Some(Some(c)) = self.camp.get_mut(root as usize) {
+                        c.text_merges += 1;
+                    }
+                }
+            }
+        }
+        for b in (0..BANDS).filter(|_| !described) {
+            let band = ((fp >> (8 * b)) & 0xff) as u8;
+            let v = self.buckets.entry((b as u8, band)).or_default();
+            if v.len() < BUCKET_CAP {
+                v.push((fp, me));
+            } else {
+                let i = (me as usize) % BUCKET_CAP;
+                if let Some(slot) = v.get_mut(i) {
+                    *slot = (fp, me);
+                }
+            }
+        }
+        let root = self.find(me);
+        let (overall_today, overall_base) = self.overall.today_vs_baseline(day);
+        let Some(Some(c)) = self.camp.get_mut(root as usize) else {
+            return;
+        };
+        // The report itself was counted in its campaign's days when it was created.
+        if c.members.len() < MIN_CAMPAIGN || c.unsent.is_empty() {
+            return;
+        }
+        let size = c.members.len();
+        let mut entities: Vec<EntityRef> = c
+            .unsent
+            .drain(..)
+            .map(|id| EntityRef::new(EntityType::Report, id))
+            .collect();
+        let mut doms = c.domains.clone();
+        doms.sort();
+        entities.extend(
+            doms.iter()
+                .map(|d| EntityRef::new(EntityType::Domain, d.as_str())),
+        );
+        let (today, base) = c.days.today_vs_baseline(day);
+        let mut reasons = vec![Reason::new(
+            "campaign_size",
+            format!(
+                "{size} phishing reports grouped ({} by shared domains or senders, {} by near-duplicate text; {} groups joined by their texts)",
+                size - c.by_text,
+                c.by_text,
+                c.text_merges
+            ),
+        )];
+        if !doms.is_empty() {
+            reasons.push(Reason::new(
+                "shared_domains",
+                format!("links to or sends from {}", doms.join(", ")),
+            ));
+        }
+        reasons.push(Reason::new(
+            "campaign_volume",
+            volume_words(today, base, "this campaign"),
+        ));
+        reasons.push(Reason::new(
+            "overall_phishing_volume",
+            volume_words(overall_today, overall_base, "all phishing"),
+        ));
+        // A draft advisory when the campaign is first alerted and each time it doubles.
+        if size == MIN_CAMPAIGN || size.is_power_of_two() {
+            let main = |counts: &[u32; 4]| {
+                (0..4)
+                    .max_by(|&x, &y| counts[x].cmp(&counts[y]).then_with(|| y.cmp(&x)))
+                    .unwrap_or(0)
+            };
+            let lang = advisory::Lang::all()[main(&c.langs)];
+            let channel = ["sms", "email", "call", "other"][main(&c.channels)];
+            let cues: Vec<Cue> = Cue::all()
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| c.cues & (1 << i) != 0)
+                .map(|(_, cue)| *cue)
+                .collect();
+            reasons.push(Reason::new(
+                "customer_advisory",
+                format!(
+                    "draft ({}): {}",
+                    lang.code(),
+                    advisory::advisory(lang, brand, channel, &cues, &doms)
+                ),
+            ));
+        }
+        let score = 1.0 - 0.5 / (size as f64).sqrt();
+        let id = Id::from(format!("phishing_campaign:{}", c.first_id));
+        alerts.raise(ev, id, "phishing_campaign", score, entities, reasons);
+    }
+}
+
+fn channel_index(c: &ReportChannel) -> usize {
+    match c {
+        ReportChannel::Sms => 0,
+        ReportChannel::Email => 1,
+        ReportChannel::Call => 2,
+        _ => 3,
+    }
+}
+
+fn volume_words(today: u32, base: f64, what: &str) -> String {
+    if base > 0.0 {
+        format!(
+            "{what}: {today} reports today, x{:.1} the daily average of {base:.1} over the previous 7 days",
+            f64::from(today) / base
+        )
+    } else {
+        format!("{what}: {today} reports today, none in the previous 7 days")
+    }
+}

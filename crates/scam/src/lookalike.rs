@@ -1,0 +1,518 @@
+//! Lookalikes of the retailer's own domains.
+//!
+//! A domain imitates a protected one when, on its registrable label or a hyphen-separated
+//! piece of it, one of these holds (checked in this order, the first wins):
+//! - its UTS #39 confusable skeleton (after folding accents) equals the brand's
+//!   (`аmazon` with a Cyrillic а, `amazοn` with a Greek ο, punycode decoded first);
+//! - character swaps give the brand (`rn`→`m`, `vv`→`w`, `0`→`o`, `1`→`l`, `3`→`e`, …);
+//! - it is within a small edit distance of the brand (`amazom`, `amzon`, `amazoon`);
+//! - it is the brand itself plus other words (`amazon-secure.com`, `amzn-billing.shop`);
+//! - the brand (or a protected domain) stands in a subdomain or the path of a foreign
+//!   domain (`amazon.com-secure.com`, `evil.example/amazon.co.uk/signin`).
+//!
+//! Official domains (a protected domain or a subdomain of one) are never lookalikes.
+
+use crate::url::ParsedUrl;
+use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::char::is_combining_mark;
+
+/// The retailer's domains, and the brand labels derived from them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Protected {
+    /// Registrable domains, ASCII lowercase (`amazon.co.uk`, `amzn.to`).
+    pub domains: Vec<String>,
+    /// Brand labels: the registrable label of each domain, de-duplicated, with the
+    /// domain it came from (`amazon` → `amazon.com`).
+    brands: Vec<(String, String)>,
+}
+
+/// The default protected list.
+pub const DEFAULT_PROTECTED: &[&str] = &[
+    "amazon.com",
+    "amazon.co.uk",
+    "amazon.fr",
+    "amazon.de",
+    "amazon.ca",
+    "amzn.to",
+    "a.co",
+];
+
+impl Default for Protected {
+    fn default() -> Self {
+        Self::new(DEFAULT_PROTECTED.iter().copied())
+    }
+}
+
+impl Protected {
+    /// A protected list from domain names (hosts are reduced to their registrable domain;
+    /// names that have none are dropped).
+    pub fn new<'a>(domains: impl IntoIterator<Item = &'a str>) -> Self {
+        let mut ds: Vec<String> = Vec::new();
+        let mut brands: Vec<(String, String)> = Vec::new();
+        for d in domains {
+            let Some((ascii, _)) = crate::url::normalise_host(d) else {
+                continue;
+            };
+            let reg = crate::url::registrable_domain(&ascii).unwrap_or(ascii);
+            if ds.contains(&reg) {
+                continue;
+            }
+            let label = reg.split('.').next().unwrap_or("").to_owned();
+            if !label.is_empty() && !brands.iter().any(|(b, _)| *b == label) {
+                brands.push((label, reg.clone()));
+            }
+            ds.push(reg);
+        }
+        Self {
+            domains: ds,
+            brands,
+        }
+    }
+
+    /// The brand's name for people: the first protected domain's label, capitalised.
+    pub fn brand_name(&self) -> String {
+        let label = self.brands.first().map_or("", |(b, _)| b.as_str());
+        let mut c = label.chars();
+        c.next()
+            .map(|f| f.to_uppercase().chain(c).collect())
+            .unwrap_or_default()
+    }
+
+    /// `true` when `registrable` is one of the protected domains.
+    pub fn is_official(&self, registrable: &str) -> bool {
+        self.domains.iter().any(|d| d == registrable)
+    }
+
+    /// Brand labels long enough for fuzzy matching (short ones like `a` match exactly only).
+    fn fuzzy_brands(&self) -> impl Iterator<Item = &(String, String)> {
+        self.brands.iter().filter(|(b, _)| b.chars().count() >= 4)
+    }
+
+    /// Whether normalised text mentions a brand as a word (`amazon`, `amzn`).
+    pub fn brand_in_words(&self, normalised: &str) -> Option<&str> {
+        self.fuzzy_brands()
+            .find(|(b, _)| normalised.split(' ').any(|w| w == b))
+            .map(|(b, _)| b.as_str())
+    }
+}
+
+/// How a domain imitates a protected one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Technique {
+    /// Confusable characters from other scripts (UTS #39 skeleton), often via punycode.
+    Homograph,
+    /// Character swaps such as `rn`→`m` or `0`→`o`.
+    CharacterSwap,
+    /// One or two edits away (typosquatting).
+    Typo,
+    /// The brand plus other words (`amazon-billing`).
+    BrandWithWords,
+    /// The brand or a protected domain in a subdomain of a foreign domain.
+    BrandInSubdomain,
+    /// A protected domain in the path of a foreign domain.
+    BrandInPath,
+}
+
+impl Technique {
+    /// A stable snake_case name.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Homograph => "homograph",
+            Self::CharacterSwap => "character_swap",
+            Self::Typo => "typo",
+            Self::BrandWithWords => "brand_with_words",
+            Self::BrandInSubdomain => "brand_in_subdomain",
+            Self::BrandInPath => "brand_in_path",
+        }
+    }
+
+    /// Words for a person.
+    pub fn words(self) -> &'static str {
+        match self {
+            Self::Homograph => "look-alike characters from another script",
+            Self::CharacterSwap => "swapped characters",
+            Self::Typo => "a misspelling",
+            Self::BrandWithWords => "the brand with other words",
+            Self::BrandInSubdomain => "the brand in a subdomain",
+            Self::BrandInPath => "the brand's domain in the path",
+        }
+    }
+}
+
+/// A lookalike finding: the domain, what it imitates and how.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lookalike {
+    /// The offending registrable domain, or the host when it has none.
+    pub domain: String,
+    /// The protected domain it imitates.
+    pub imitates: String,
+    pub technique: Technique,
+}
+
+/// Folds a label for comparison: NFKD, combining marks dropped, lowercase.
+pub fn fold(s: &str) -> String {
+    s.nfkd()
+        .filter(|c| !is_combining_mark(*c))
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// The UTS #39 skeleton of a label, accents folded, lowercase.
+pub fn skeleton(s: &str) -> String {
+    let sk: String = unicode_security::skeleton(s).collect();
+    fold(&sk)
+}
+
+/// Undoes the usual keyboard and character swaps.
+pub fn unswap(s: &str) -> String {
+    let mut t = s.replace("rn", "m").replace("vv", "w").replace("cl", "d");
+    t = t
+        .chars()
+        .map(|c| match c {
+            '0' => 'o',
+            '1' | '|' | '!' => 'l',
+            '3' => 'e',
+            '4' | '@' => 'a',
+            '5' | '$' => 's',
+            '7' => 't',
+            '8' => 'b',
+            _ => c,
+        })
+        .collect();
+    t
+}
+
+/// A visual canonical form: letters that render alike map to one spelling (`m`, `rn`, `nn`
+/// and `rr` all become `nn`; `w` and `vv` become `vv`).
+fn visual(s: &str) -> String {
+    s.replace('m', "nn")
+        .replace("rn", "nn")
+        .replace("rr", "nn")
+        .replace('w', "vv")
+}
+
+/// Same length as the brand, every ASCII letter in place, the others (at most 3, in a label
+/// of 4+ letters) non-ASCII: a brand with look-alike letters from other scripts that have no
+/// UTS #39 mapping to Latin (`aɱazon`).
+fn wildcard_match(label: &str, brand: &str) -> bool {
+    let l: Vec<char> = label.chars().collect();
+    let b: Vec<char> = brand.chars().collect();
+    if l.len() != b.len() || b.len() < 4 {
+        return false;
+    }
+    let mut wild = 0;
+    for (x, y) in l.iter().zip(&b) {
+        if !x.is_ascii() {
+            wild += 1;
+        } else if x != y {
+            return false;
+        }
+    }
+    (1..=3).contains(&wild) && b.len() - wild >= 3
+}
+
+fn close(a: &str, brand: &str) -> bool {
+    let n = brand.chars().count();
+    let m = a.chars().count();
+    if m + 2 < n || m > n + 2 {
+        return false;
+    }
+    let d = strsim::damerau_levenshtein(a, brand);
+    d >= 1 && (d == 1 || (n >= 8 && d == 2))
+}
+
+/// Compares one label (or piece of a label) with the brand labels.
+fn label_technique<'p>(
+    label_unicode: &str,
+    label_ascii: &str,
+    p: &'p Protected,
+) -> Option<(Technique, &'p str)> {
+    let folded = fold(label_unicode);
+    let sk = skeleton(label_unicode);
+    let non_ascii = !label_unicode.is_ascii();
+    let swapped = unswap(&folded);
+    for (brand, dom) in p.fuzzy_brands() {
+        if folded == *brand && !non_ascii {
+            return Some((Technique::BrandWithWords, dom));
+        }
+        if non_ascii && (sk == *brand || folded == *brand || skeleton(&folded) == *brand) {
+            return Some((Technique::Homograph, dom));
+        }
+        if swapped == *brand || skeleton(&swapped) == *brand {
+            return Some((Technique::CharacterSwap, dom));
+        }
+        if non_ascii && wildcard_match(&folded, brand) {
+            return Some((Technique::Homograph, dom));
+        }
+        if close(&swapped, brand) || close(&folded, brand) {
+            return Some((
+                if non_ascii {
+                    Technique::Homograph
+                } else {
+                    Technique::Typo
+                },
+                dom,
+            ));
+        }
+        let (vs, vb) = (visual(&swapped), visual(brand));
+        if vs == vb
+            || (vs.chars().count() >= 6
+                && strsim::damerau_levenshtein(&vs, &vb) == 1
+                && swapped != *brand)
+        {
+            return Some((Technique::CharacterSwap, dom));
+        }
+    }
+    // Non-ASCII letters mixed into a brand ("aषmzon"), or a punycode label whose basic code
+    // points spell the brand when the decoder refused it: the ASCII that is left.
+    let basic: String = if non_ascii {
+        folded.chars().filter(char::is_ascii).collect()
+    } else if let Some(rest) = label_ascii.strip_prefix("xn--") {
+        rest.rsplit_once('-').map_or("", |(b, _)| b).to_owned()
+    } else {
+        String::new()
+    };
+    if !basic.is_empty() {
+        let basic = unswap(&basic);
+        for (brand, dom) in p.fuzzy_brands() {
+            if basic == *brand || close(&basic, brand) {
+                return Some((Technique::Homograph, dom));
+            }
+        }
+    }
+    None
+}
+
+/// Checks a parsed URL (or sender domain) against the protected list. `None` for official
+/// domains, IPs and domains that imitate nothing.
+pub fn check(url: &ParsedUrl, p: &Protected) -> Option<Lookalike> {
+    if url.is_ip {
+        return None;
+    }
+    let reg = url.registrable.as_deref().unwrap_or(&url.host);
+    if p.is_official(reg) {
+        return None;
+    }
+    let mk = |technique, imitates: &str| Lookalike {
+        domain: reg.to_owned(),
+        imitates: imitates.to_owned(),
+        technique,
+    };
+    // The registrable label, in Unicode.
+    let reg_labels = reg.split('.').count();
+    let uni_labels: Vec<&str> = url.host_unicode.split('.').collect();
+    let ascii_labels: Vec<&str> = url.host.split('.').collect();
+    let suffix_labels = reg_labels.saturating_sub(1);
+    let first_reg = uni_labels.len().saturating_sub(reg_labels);
+    let label_u = uni_labels.get(first_reg).copied().unwrap_or("");
+    let label_a = ascii_labels.get(first_reg).copied().unwrap_or("");
+    let _ = suffix_labels;
+    // The whole label, then its hyphen- or digit-separated pieces.
+    if let Some((t, d)) = label_technique(label_u, label_a, p) {
+        // A bare brand label under another suffix (amazon.shop) imitates the brand too.
+        return Some(mk(t, d));
+    }
+    let pieces: Vec<&str> = label_u
+        .split(['-', '_'])
+        .filter(|s| !s.is_empty())
+        .collect();
+    if pieces.len() > 1 {
+        for piece in &pieces {
+            if let Some((t, d)) = label_technique(piece, piece, p) {
+                return Some(mk(t, d));
+            }
+        }
+        // The brand glued to words without a hyphen is not checked: too many real words
+        // contain short brands.
+    }
+    // Glued prefixes: "amazonsupport", "amaz0nhelp".
+    let folded_label = unswap(&fold(label_u));
+    for (brand, dom) in p.fuzzy_brands() {
+        if brand.len() >= 4
+            && let Some(rest) = folded_label.strip_prefix(brand.as_str())
+            && SERVICE_WORDS.iter().any(|w| rest.starts_with(w))
+        {
+            return Some(mk(Technique::BrandWithWords, dom));
+        }
+    }
+    // The brand split by dots ("am.azon.com", "ama.zon.co.uk").
+    if first_reg > 0 {
+        let start = first_reg.saturating_sub(2);
+        let joined: String = uni_labels[start..=first_reg].concat();
+        if let Some((t, d)) = label_technique(&joined, &joined, p)
+            && t != Technique::BrandWithWords
+        {
+            return Some(mk(t, d));
+        }
+        for (brand, dom) in p.fuzzy_brands() {
+            if fold(&joined) == *brand {
+                return Some(mk(Technique::BrandInSubdomain, dom));
+            }
+        }
+    }
+    // Subdomains of the foreign domain.
+    for sub in &uni_labels[..first_reg] {
+        let f = fold(sub);
+        for (brand, dom) in p.fuzzy_brands() {
+            if f == *brand || f.split('-').any(|w| w == brand) {
+                return Some(mk(Technique::BrandInSubdomain, dom));
+            }
+        }
+    }
+    // A protected domain spelled in the host ("amazon.com-secure.com") or the path.
+    for dom in &p.domains {
+        if dom.len() >= 6 {
+            if url.host.contains(dom.as_str()) {
+                return Some(mk(Technique::BrandInSubdomain, dom));
+            }
+            if url.path.contains(dom.as_str()) {
+                return Some(mk(Technique::BrandInPath, dom));
+            }
+        }
+    }
+    None
+}
+
+/// Words that scam domains glue to a brand without a hyphen (`amazonsupport`).
+const SERVICE_WORDS: &[&str] = &[
+    "support",
+    "help",
+    "secure",
+    "login",
+    "signin",
+    "billing",
+    "account",
+    "verify",
+    "refund",
+    "prime",
+    "service",
+    "pay",
+    "security",
+    "update",
+    "delivery",
+    "order",
+    "customer",
+    "online",
+    "kundendienst",
+    "konto",
+    "compte",
+    "remboursement",
+    "livraison",
+    "cuenta",
+    "reembolso",
+];
+
+/// Well-known public URL shorteners (the retailer's own short links are protected domains
+/// and never count as shorteners).
+pub const SHORTENERS: &[&str] = &[
+    "bit.ly",
+    "bitly.com",
+    "tinyurl.com",
+    "t.co",
+    "goo.gl",
+    "is.gd",
+    "v.gd",
+    "cutt.ly",
+    "rb.gy",
+    "ow.ly",
+    "buff.ly",
+    "shorturl.at",
+    "tiny.cc",
+    "t.ly",
+    "s.id",
+    "rebrand.ly",
+    "bl.ink",
+    "short.io",
+    "shorte.st",
+    "adf.ly",
+    "tiny.one",
+    "qrco.de",
+    "urlz.fr",
+    "lnkd.in",
+    "soo.gd",
+    "clck.ru",
+    "y2u.be",
+    "t.me",
+    "u.to",
+    "x.co",
+    "bit.do",
+    "ur1.ca",
+    "shorturl.com",
+    "kurzelinks.de",
+    "kurzlink.de",
+    "bitly.ws",
+    "tinu.be",
+    "2u.pm",
+    "cutt.us",
+    "surl.li",
+];
+
+/// `true` when the registrable domain is a public shortener.
+pub fn is_shortener(registrable: &str) -> bool {
+    SHORTENERS.contains(&registrable)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::url::parse_url;
+
+    fn look(u: &str) -> Option<(String, &'static str)> {
+        let p = Protected::default();
+        check(&parse_url(u).unwrap(), &p).map(|l| (l.imitates, l.technique.code()))
+    }
+
+    #[test]
+    fn official_domains_are_not_lookalikes() {
+        for u in [
+            "https://www.amazon.com/gp/x",
+            "https://amazon.co.uk",
+            "https://smile.amazon.de/",
+            "https://amzn.to/3xYz",
+            "https://a.co/d/abc",
+        ] {
+            assert_eq!(look(u), None, "{u}");
+        }
+    }
+
+    #[test]
+    fn catches_the_usual_techniques() {
+        let cases = [
+            ("https://amaz0n-help.co/billing", "character_swap"),
+            ("https://arnazon-refund.info/ap", "character_swap"),
+            ("https://amazom.com/", "typo"),
+            ("https://amzon.de/", "typo"),
+            ("https://amazon-secure.com/", "brand_with_words"),
+            ("https://amzn-billing.shop/login", "brand_with_words"),
+            ("https://amazon.com-secure.com/", "brand_in_subdomain"),
+            ("https://amazon.verify-account.net/", "brand_in_subdomain"),
+            ("https://evil.example/amazon.co.uk/signin", "brand_in_path"),
+            ("https://аmazon.com/", "homograph"),
+            ("https://xn--amzon-r6k.shop/login", "homograph"),
+            ("https://amazonsupport.help/", "brand_with_words"),
+            ("https://vvww-amazon.net/", "brand_with_words"),
+            ("https://annazon.com/", "character_swap"),
+            ("https://anazon.co.uk/", "typo"),
+            ("https://am.azon.com/", "brand_in_subdomain"),
+            ("https://aɱazon.com/", "homograph"),
+        ];
+        for (u, want) in cases {
+            let got = look(u);
+            assert_eq!(got.as_ref().map(|g| g.1), Some(want), "{u}: {got:?}");
+        }
+    }
+
+    #[test]
+    fn unrelated_domains_pass() {
+        for u in [
+            "https://www.google.com/",
+            "https://www.bbc.co.uk/news",
+            "https://amazing.com/",
+            "https://amazonia.org/",
+            "https://www.lemonde.fr/",
+            "https://example.org/amazon-review",
+        ] {
+            assert_eq!(look(u), None, "{u}");
+        }
+    }
+}
