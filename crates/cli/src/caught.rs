@@ -52,6 +52,8 @@ pub struct Caught {
     pub phishing_reports: u64,
     pub phishing_caught: u64,
     pub campaigns: u64,
+    /// Distinct `phishing_campaign` alerts raised.
+    pub campaign_alerts: u64,
 }
 
 fn lines(path: &Path) -> Result<impl Iterator<Item = std::io::Result<String>>> {
@@ -188,10 +190,14 @@ pub fn measure(events: &Path, labels: &Path, out: &Path) -> Result<Caught> {
     let mut alerted = FxHashSet::default();
     let mut accused = FxHashSet::default();
     let mut data_named = FxHashSet::default();
+    let mut campaign_ids = FxHashSet::default();
     let mut named = FxHashSet::default();
     for line in lines(&out.join("alerts.jsonl"))? {
         let a: clawback_events::output::Alert =
             serde_json::from_str(&line?).context("reading alerts.jsonl")?;
+        if a.kind == "phishing_campaign" {
+            campaign_ids.insert(a.alert_id.clone());
+        }
         let accusing = matches!(
             a.kind.as_str(),
             "insider_collusion" | "credential_misuse" | "data_exfiltration"
@@ -226,6 +232,7 @@ pub fn measure(events: &Path, labels: &Path, out: &Path) -> Result<Caught> {
     c.honest_employees_accused = accused.len() as u64;
     c.data_sellers = sellers_of_data.len() as u64;
     c.data_sellers_alerted = data_named.len() as u64;
+    c.campaign_alerts = campaign_ids.len() as u64;
     c.fraud_value_usd = c.fraud_value_usd.round();
     c.fraud_value_stopped_usd = c.fraud_value_stopped_usd.round();
     Ok(c)

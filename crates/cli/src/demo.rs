@@ -236,8 +236,8 @@ pub fn run(out: &Path, seed: u64, customers: u32, days: u32, w: &mut dyn Write) 
     )?;
     writeln!(
         w,
-        "  phishing reports       {} of {} called phishing ({} campaigns; campaign clustering arrives with the phishing issue)",
-        c.phishing_caught, c.phishing_reports, c.campaigns
+        "  phishing reports       {} of {} called phishing; {} campaigns in the labels, {} phishing_campaign alerts",
+        c.phishing_caught, c.phishing_reports, c.campaigns, c.campaign_alerts
     )?;
     writeln!(
         w,
