@@ -26,15 +26,36 @@ pub struct Protected {
     brands: Vec<(String, String)>,
 }
 
-/// The default protected list.
+/// The default protected list: the retailer's storefronts in every country it sells in,
+/// its short links, and the asset domains its own mail links to. Leaving a storefront out
+/// makes the retailer's own site look like an imitation of itself (the Moz top 500 has
+/// amazon.co.jp, .it, .es and .in, and ssl-images-amazon.com).
 pub const DEFAULT_PROTECTED: &[&str] = &[
     "amazon.com",
     "amazon.co.uk",
     "amazon.fr",
     "amazon.de",
     "amazon.ca",
+    "amazon.it",
+    "amazon.es",
+    "amazon.nl",
+    "amazon.se",
+    "amazon.pl",
+    "amazon.com.be",
+    "amazon.co.jp",
+    "amazon.in",
+    "amazon.com.au",
+    "amazon.com.br",
+    "amazon.com.mx",
+    "amazon.sg",
+    "amazon.ae",
+    "amazon.sa",
+    "amazon.eg",
+    "amazon.com.tr",
     "amzn.to",
     "a.co",
+    "ssl-images-amazon.com",
+    "media-amazon.com",
 ];
 
 impl Default for Protected {
@@ -280,6 +301,39 @@ fn label_technique<'p>(
             }
         }
     }
+    // Two edits at once (a swapped letter and a homoglyph, `anazom`, `amaॐom`) measured on
+    // the visual form, where `m`, `rn` and `nn` are one spelling. Only for brands of five
+    // letters or more, where two edits still leave most of the name, and for a non-ASCII
+    // label only when its ASCII letters alone come that close: a domain in another script
+    // that spells a near-brand has no innocent reading, an ASCII one may be a real word.
+    let near = |x: &str, brand: &str| {
+        let (vx, vb) = (visual(x), visual(brand));
+        let (lx, lb) = (vx.chars().count(), vb.chars().count());
+        lb >= 6 && lx + 2 >= lb && lx <= lb + 2 && strsim::damerau_levenshtein(&vx, &vb) <= 2
+    };
+    for (brand, dom) in p.fuzzy_brands() {
+        let n = brand.chars().count();
+        if non_ascii && n >= 4 {
+            // A short brand (`amzn`) qualifies here too: the label must be about the brand's
+            // length with at least half of the brand's letters in place.
+            let ascii: String = swapped.chars().filter(char::is_ascii).collect();
+            let total = swapped.chars().count();
+            let a = ascii.chars().count();
+            let short_ok = n < 6
+                && a * 2 >= n
+                && total + 1 >= n
+                && total <= n + 1
+                && strsim::damerau_levenshtein(&ascii, brand) <= 2
+                && brand.starts_with(ascii.get(..1).unwrap_or("\u{0}"));
+            if (a + 2 >= n && near(&ascii, brand)) || short_ok {
+                return Some((Technique::Homograph, dom));
+            }
+        } else if n < 5 {
+            continue;
+        } else if swapped.chars().count() == n && near(&swapped, brand) {
+            return Some((Technique::CharacterSwap, dom));
+        }
+    }
     None
 }
 
@@ -500,6 +554,23 @@ mod tests {
             let got = look(u);
             assert_eq!(got.as_ref().map(|g| g.1), Some(want), "{u}: {got:?}");
         }
+    }
+
+    #[test]
+    fn two_edits_at_once_are_caught_on_long_brands_only() {
+        // m→n and n→m together: two edits, one visual swap each.
+        assert!(look("https://anazom.com/").is_some());
+        // A homoglyph plus a dropped letter, in another script.
+        assert!(look("https://amaзom.com/").is_some());
+        // Amazon's own storefronts are official, not imitations of amazon.com.
+        for u in [
+            "https://www.amazon.co.jp/",
+            "https://m.media-amazon.com/x.png",
+        ] {
+            assert_eq!(look(u), None, "{u}");
+        }
+        // A four-letter ASCII word two edits from `amzn` is just a word.
+        assert_eq!(look("https://anzr.to/"), None);
     }
 
     #[test]
