@@ -87,9 +87,8 @@ mod tests {
     fn a_bridge_does_not_merge_two_groups() {
         let w = 1.0;
         let mut accounts: Vec<Incidence> = Vec::new();
-        for a in 0..5 {
+        for _ in 0..5 {
             accounts.push(vec![(0, w), (1, w)]);
-            let _ = a;
         }
         for _ in 0..5 {
             accounts.push(vec![(2, w), (3, w)]);

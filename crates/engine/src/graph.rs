@@ -245,6 +245,17 @@ struct Split {
     label: FxHashMap<u32, u32>,
 }
 
+/// Strength of a direct tie through an identifier of this kind held by `holders` accounts:
+/// the type's weight (strong 1, an address half) times its [`rarity`].
+fn direct_strength(kind: Kind, holders: u32) -> f64 {
+    rarity(holders, HUB) * if kind.strong() { 1.0 } else { 0.5 }
+}
+
+/// Strength of a tie one strong hop further, through an identifier held by `holders`.
+fn hop_strength(direct: f64, holders: u32) -> f64 {
+    0.5 * direct * rarity(holders, HUB)
+}
+
 /// How much a shared identifier says about two accounts being one person (or one
 /// operation), by how many accounts hold it: 1 up to three holders (a person, a
 /// household), falling with the logarithm beyond, 0 past `hub`. Continuous on purpose:
@@ -451,7 +462,7 @@ impl IdentityGraph {
             else {
                 continue;
             };
-            let near = rarity(count, HUB) * if kind.strong() { 1.0 } else { 0.5 };
+            let near = direct_strength(kind, count);
             for other in self.others(hash, me) {
                 let o = &self.accounts[other as usize];
                 if o.banned {
@@ -478,7 +489,7 @@ impl IdentityGraph {
                                     kind,
                                     key: text.clone(),
                                     via: Some(o.id.clone()),
-                                    strength: 0.5 * near * rarity(h2.count, HUB),
+                                    strength: hop_strength(near, h2.count),
                                 });
                             }
                         }
@@ -834,10 +845,14 @@ impl IdentityGraph {
         if members.len() < RING_MIN_ACCOUNTS {
             return;
         }
-        let claimants = members
-            .iter()
-            .filter(|&&m| self.accounts[m as usize].claims > 0)
-            .count();
+        // Claimants, claims and their value in one pass over the members.
+        let (mut claimants, mut claims, mut value) = (0usize, 0u32, 0i64);
+        for &m in members {
+            let a = &self.accounts[m as usize];
+            claimants += usize::from(a.claims > 0);
+            claims += a.claims;
+            value += a.claim_usd_cents;
+        }
         if claimants < RING_MIN_CLAIMANTS {
             return;
         }
@@ -866,14 +881,6 @@ impl IdentityGraph {
             .filter(|id| Some(**id) != continued.as_ref())
             .map(|id| (*id).clone())
             .collect();
-        let claims: u32 = members
-            .iter()
-            .map(|&m| self.accounts[m as usize].claims)
-            .sum();
-        let value: i64 = members
-            .iter()
-            .map(|&m| self.accounts[m as usize].claim_usd_cents)
-            .sum();
         // The identifiers that tie the most members, busiest first.
         let inside: rustc_hash::FxHashSet<u32> = members.iter().copied().collect();
         let mut tying: Vec<(u32, Kind, Id)> = Vec::new();
@@ -990,7 +997,7 @@ impl IdentityGraph {
                 continue;
             }
             let strong = h.kind.strong();
-            let near = rarity(h.count, HUB) * if strong { 1.0 } else { 0.5 };
+            let near = direct_strength(h.kind, h.count);
             for other in h.accounts().filter(|&a| a != n) {
                 let o = &self.accounts[other as usize];
                 facts.linked_accounts += u32::from(strong);
@@ -1017,7 +1024,7 @@ impl IdentityGraph {
                             .count() as u32;
                         if far_banned > 0 {
                             facts.banned_weak += far_banned;
-                            let hop = 0.5 * near * rarity(h2.count, HUB);
+                            let hop = hop_strength(near, h2.count);
                             facts.banned_strength = facts.banned_strength.max(hop as f32);
                         }
                     }
