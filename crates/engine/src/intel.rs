@@ -31,8 +31,8 @@ use crate::money::usd_cents;
 use clawback_events::output::{EntityRef, EntityType, Reason};
 use clawback_events::{Body, Event, Id, IntelPost, OrderPlaced, RefundRequested};
 use clawback_intel::{
-    Cats, Context, OrderPattern, canonical_digits, category_cats, civil_from_days, extract,
-    pack, packed_id, unpack,
+    Cats, Context, OrderPattern, canonical_digits, category_cats, civil_from_days, extract, pack,
+    packed_id, unpack,
 };
 use rustc_hash::FxHashMap;
 use std::collections::VecDeque;
@@ -332,8 +332,10 @@ impl Intel {
         }
         let b3 = (rec.packed % 10_000_000) as u32;
         let b2 = ((rec.packed / 10_000_000) % 10_000_000) as u32;
-        self.next3.push(self.by_block3.insert(b3, idx).unwrap_or(NONE));
-        self.next2.push(self.by_block2.insert(b2, idx).unwrap_or(NONE));
+        self.next3
+            .push(self.by_block3.insert(b3, idx).unwrap_or(NONE));
+        self.next2
+            .push(self.by_block2.insert(b2, idx).unwrap_or(NONE));
         self.recs.push(rec);
         // Masked ids that fit no order when posted.
         if let Some(list) = self.pending_masked.get_mut(&b3) {
@@ -429,7 +431,13 @@ impl Intel {
         e
     }
 
-    fn reasons(&self, facts: &Facts, order_id: &Id, channel_key: &str, first: Reason) -> Vec<Reason> {
+    fn reasons(
+        &self,
+        facts: &Facts,
+        order_id: &Id,
+        channel_key: &str,
+        first: Reason,
+    ) -> Vec<Reason> {
         let mut reasons = vec![first];
         match self.refunds.get(order_id) {
             Some(rs) if !rs.is_empty() => {
@@ -551,10 +559,9 @@ impl Intel {
             ),
         };
         // Channel history and named accounts.
-        let (value, account) = facts
-            .orders
-            .get(order_id)
-            .map_or((0, None), |o| (o.value_usd_cents, Some(o.account_id.clone())));
+        let (value, account) = facts.orders.get(order_id).map_or((0, None), |o| {
+            (o.value_usd_cents, Some(o.account_id.clone()))
+        });
         let refunded: i64 = self.refunds.get(order_id).map_or(0, |rs| {
             rs.iter()
                 .map(|r| usd_cents(r.amount_minor, cur_str(&r.currency)))
@@ -620,22 +627,24 @@ impl Intel {
                     known.push((r.amount_minor, r.currency, "its refund"));
                 }
                 for (minor, c, what) in known {
-                    let ok = if c == pc {
-                        // `$849` is written for $849.00 to $849.99 (or rounded up).
-                        let diff = (a.hundredths - hundredths(minor, &c)).abs();
-                        if a.has_cents { diff <= 1 } else { diff < 100 }
-                    } else {
-                        // Another currency: the fixed rates, within 12%.
-                        let post_usd = usd_cents(post_minor(a.hundredths, &pc), a.currency);
-                        let usd = usd_cents(minor, cur_str(&c));
-                        usd > 0 && ((post_usd - usd).abs() as f64) <= 0.12 * usd as f64
-                    };
-                    if ok {
-                        hit = Some(format!(
-                            "the amount {} ({what})",
-                            money_text(post_minor(a.hundredths, &pc), &pc)
-                        ));
-                        break 'outer;
+                    for written in std::iter::once(a.hundredths).chain(a.alt_hundredths) {
+                        let ok = if c == pc {
+                            // `$849` is written for $849.00 to $849.99 (or rounded up).
+                            let diff = (written - hundredths(minor, &c)).abs();
+                            if a.has_cents { diff <= 1 } else { diff < 100 }
+                        } else {
+                            // Another currency: the fixed rates, within 12%.
+                            let post_usd = usd_cents(post_minor(written, &pc), a.currency);
+                            let usd = usd_cents(minor, cur_str(&c));
+                            usd > 0 && ((post_usd - usd).abs() as f64) <= 0.12 * usd as f64
+                        };
+                        if ok {
+                            hit = Some(format!(
+                                "the amount {} ({what})",
+                                money_text(post_minor(written, &pc), &pc)
+                            ));
+                            break 'outer;
+                        }
                     }
                 }
             }
@@ -752,8 +761,7 @@ impl Intel {
         let now = ev.ts.unix_ms;
         let today = now.div_euclid(DAY_MS);
         let x = extract(&p.text, today);
-        let text = clawback_intel::MAX_TEXT.min(p.text.len());
-        let text = p.text.get(..text).unwrap_or(&p.text);
+        let text = clawback_intel::cut(&p.text);
         let (key, name) = channel_key(p);
         if !self.channels.contains_key(&key) && self.channels.len() < MAX_CHANNELS {
             self.channels.insert(
@@ -877,7 +885,15 @@ impl Intel {
                 let id = id.clone();
                 if !named.contains(&id) {
                     named.push(id.clone());
-                    self.raise_match(facts, ev, &post, &id, 0.97, How::Token(tok.to_string()), sink);
+                    self.raise_match(
+                        facts,
+                        ev,
+                        &post,
+                        &id,
+                        0.97,
+                        How::Token(tok.to_string()),
+                        sink,
+                    );
                 }
             }
         }
@@ -945,12 +961,15 @@ impl Intel {
         }
         self.pending_seq += 1;
         self.pending_masked_order.push_back((b3, self.pending_seq));
-        self.pending_masked.entry(b3).or_default().push(PendingMasked {
-            seq: self.pending_seq,
-            post: post.clone(),
-            pattern: *pattern,
-            ctx,
-        });
+        self.pending_masked
+            .entry(b3)
+            .or_default()
+            .push(PendingMasked {
+                seq: self.pending_seq,
+                post: post.clone(),
+                pattern: *pattern,
+                ctx,
+            });
     }
 
     /// Sets the refund features that intel knows: whether the order or the account was
@@ -970,7 +989,11 @@ impl Intel {
                 .orders
                 .get(&r.order_id)
                 .is_some_and(|o| self.named_accounts.contains_key(&o.account_id));
-        v[F::IntelNamed as usize] = if order_named || account_named { 1.0 } else { 0.0 };
+        v[F::IntelNamed as usize] = if order_named || account_named {
+            1.0
+        } else {
+            0.0
+        };
         let mut ring = 0u32;
         if !self.named_list.is_empty()
             && let Some(root) = graph.ring_of(&r.account_id)

@@ -159,16 +159,37 @@ const MONTHS: &[(&str, u32)] = &[
 ];
 
 /// Words for "yesterday" and "today" (accents folded).
-const YESTERDAY: &[&str] = &["yesterday", "hier", "gestern", "ayer", "ieri", "gisteren", "ontem"];
-const TODAY: &[&str] = &["today", "aujourd", "heute", "hoy", "oggi", "vandaag", "hoje"];
+const YESTERDAY: &[&str] = &[
+    "yesterday",
+    "hier",
+    "gestern",
+    "ayer",
+    "ieri",
+    "gisteren",
+    "ontem",
+];
+const TODAY: &[&str] = &[
+    "today", "aujourd", "heute", "hoy", "oggi", "vandaag", "hoje",
+];
 /// Day units (singular and plural, accents folded).
 const DAY_UNITS: &[&str] = &[
     "day", "days", "d", "jour", "jours", "j", "tag", "tage", "tagen", "dia", "dias", "giorno",
     "giorni", "dag", "dagen",
 ];
 const WEEK_UNITS: &[&str] = &[
-    "week", "weeks", "wk", "wks", "semaine", "semaines", "woche", "wochen", "semana", "semanas",
-    "settimana", "settimane", "weken",
+    "week",
+    "weeks",
+    "wk",
+    "wks",
+    "semaine",
+    "semaines",
+    "woche",
+    "wochen",
+    "semana",
+    "semanas",
+    "settimana",
+    "settimane",
+    "weken",
 ];
 /// "ago" after the number, or before it ("il y a", "vor", "hace").
 const AGO_AFTER: &[&str] = &["ago", "fa", "geleden", "atras"];
@@ -322,10 +343,8 @@ pub fn find_dates(
     let glued = |k: usize| {
         // A number glued to a letter or to more digits through a separator is part of
         // something else (a model number, an id).
-        let before = k
-            .checked_sub(1)
-            .is_some_and(|p| matches!(toks[p].tok, Tok::Word(_) | Tok::Num { .. }));
-        before
+        k.checked_sub(1)
+            .is_some_and(|p| matches!(toks[p].tok, Tok::Word(_) | Tok::Num { .. }))
     };
     let mut k = 0;
     while k < n {
@@ -364,7 +383,10 @@ pub fn find_dates(
                     let dm = valid(y, b, a).then(|| days_from_civil(y, b, a));
                     let md = (s1 != '.' && valid(y, a, b)).then(|| days_from_civil(y, a, b));
                     for day in [dm, md].into_iter().flatten() {
-                        if !out.iter().any(|d: &DateMention| d.start == start && d.day == day) {
+                        if !out
+                            .iter()
+                            .any(|d: &DateMention| d.start == start && d.day == day)
+                        {
                             out.push(DateMention {
                                 start,
                                 end,
@@ -520,7 +542,10 @@ pub fn find_dates(
             if let Some(mult @ (1 | 7)) = unit {
                 // "(s)" after the unit.
                 let mut after = u_at;
-                if sep(after + 1) == Some('(') && word(after + 2) == Some("s") && sep(after + 3) == Some(')') {
+                if sep(after + 1) == Some('(')
+                    && word(after + 2) == Some("s")
+                    && sep(after + 3) == Some(')')
+                {
                     after += 3;
                 }
                 let ago_after = word(next(after)).is_some_and(|w| AGO_AFTER.contains(&w));
@@ -587,7 +612,10 @@ mod tests {
     #[test]
     fn written_dates() {
         let today = days_from_civil(2026, 11, 9);
-        assert_eq!(dates("refunded 2026-11-05, item kept", today), [(2026, 11, 5)]);
+        assert_eq!(
+            dates("refunded 2026-11-05, item kept", today),
+            [(2026, 11, 5)]
+        );
         assert_eq!(
             dates("on 02/11/2026", today),
             [(2026, 11, 2), (2026, 2, 11)]

@@ -79,14 +79,33 @@ fn is_token_break(c: char) -> bool {
     c.is_whitespace()
         || matches!(
             c,
-            ',' | ';' | '|' | '(' | ')' | '[' | ']' | '{' | '}' | '<' | '>' | '"' | '“' | '”'
-                | '«' | '»' | '‘' | '’' | '—' | '–'
+            ',' | ';'
+                | '|'
+                | '('
+                | ')'
+                | '['
+                | ']'
+                | '{'
+                | '}'
+                | '<'
+                | '>'
+                | '"'
+                | '“'
+                | '”'
+                | '«'
+                | '»'
+                | '‘'
+                | '’'
+                | '—'
+                | '–'
         )
 }
 
 fn is_token_trim(c: char) -> bool {
-    matches!(c, '.' | ':' | '!' | '?' | '\'' | '*' | '#' | '-' | '_' | '/' | '=' | '`' | '~')
-        || !c.is_ascii() && !c.is_alphanumeric()
+    matches!(
+        c,
+        '.' | ':' | '!' | '?' | '\'' | '*' | '#' | '-' | '_' | '/' | '=' | '`' | '~'
+    ) || !c.is_ascii() && !c.is_alphanumeric()
 }
 
 /// Reads a post. `today` is the post's day (days since 1970-01-01), for relative dates
@@ -210,8 +229,7 @@ impl Extraction {
                 in_seg
                     .iter()
                     .copied()
-                    .filter(|&k| self.order_ids[k].start <= pos)
-                    .next_back()
+                    .rfind(|&k| self.order_ids[k].start <= pos)
                     .unwrap_or(first),
             )
         };
@@ -262,7 +280,8 @@ mod tests {
     #[test]
     fn other_languages_and_formats() {
         let today = days_from_civil(2026, 11, 9);
-        let text = "Commande 114-55XXXXX-7731994 remboursée le 2 nov. — 1 299,00 € (ordinateur portable)";
+        let text =
+            "Commande 114-55XXXXX-7731994 remboursée le 2 nov. — 1 299,00 € (ordinateur portable)";
         let x = extract(text, today);
         let ctx = x.contexts(text);
         assert_eq!(ctx.len(), 1);

@@ -18,6 +18,9 @@ pub struct AmountMention {
     pub hundredths: i64,
     /// Whether cents were written (`$849` could be $849.99 rounded down).
     pub has_cents: bool,
+    /// The other reading when a space groups thousands: `iPhone 15 753,98 €` is 15,753.98
+    /// or (a model number, then the price) 753.98. Matching tries both.
+    pub alt_hundredths: Option<i64>,
 }
 
 /// Symbols and prefixes, longest first so that `US$` wins over `$`.
@@ -91,6 +94,7 @@ struct Number {
     end: usize,
     hundredths: i64,
     has_cents: bool,
+    alt_hundredths: Option<i64>,
 }
 
 fn is_space(c: char) -> bool {
@@ -201,6 +205,7 @@ fn number_at(chars: &[(usize, char)], i: usize, text_len: usize) -> Option<(Numb
     let mut integer = val(i, first_end);
     let mut cents: Option<i64> = None;
     let mut group_sep: Option<char> = None;
+    let mut groups_after_first = 0u32;
     let mut j = first_end;
     loop {
         if j >= n {
@@ -227,7 +232,10 @@ fn number_at(chars: &[(usize, char)], i: usize, text_len: usize) -> Option<(Numb
                 break;
             }
             group_sep = Some(sep);
-            integer = integer.saturating_mul(1000).saturating_add(val(g_start, g_end));
+            groups_after_first += 1;
+            integer = integer
+                .saturating_mul(1000)
+                .saturating_add(val(g_start, g_end));
             j = g_end;
             continue;
         }
@@ -240,7 +248,10 @@ fn number_at(chars: &[(usize, char)], i: usize, text_len: usize) -> Option<(Numb
         }
         if grouping_ok {
             group_sep = Some(sep);
-            integer = integer.saturating_mul(1000).saturating_add(val(g_start, g_end));
+            groups_after_first += 1;
+            integer = integer
+                .saturating_mul(1000)
+                .saturating_add(val(g_start, g_end));
             j = g_end;
             continue;
         }
@@ -249,6 +260,10 @@ fn number_at(chars: &[(usize, char)], i: usize, text_len: usize) -> Option<(Numb
     let mut hundredths = integer
         .saturating_mul(100)
         .saturating_add(cents.unwrap_or(0));
+    let alt_hundredths = group_sep.filter(|&g| is_space(g)).map(|_| {
+        let rest = integer % 1000i64.saturating_pow(groups_after_first);
+        rest.saturating_mul(100).saturating_add(cents.unwrap_or(0))
+    });
     // `$5k`
     if cents.is_none() && j < n && matches!(chars[j].1, 'k' | 'K') {
         let after = chars.get(j + 1).map(|&(_, c)| c);
@@ -264,6 +279,7 @@ fn number_at(chars: &[(usize, char)], i: usize, text_len: usize) -> Option<(Numb
             end,
             hundredths,
             has_cents: cents.is_some(),
+            alt_hundredths,
         },
         j,
     ))
@@ -323,6 +339,7 @@ pub fn find_amounts(
                 currency: m.currency,
                 hundredths: num.hundredths,
                 has_cents: num.has_cents,
+                alt_hundredths: num.alt_hundredths,
             });
             continue;
         }
@@ -340,6 +357,7 @@ pub fn find_amounts(
                 currency: m.currency,
                 hundredths: num.hundredths,
                 has_cents: num.has_cents,
+                alt_hundredths: num.alt_hundredths,
             });
         }
     }
@@ -375,7 +393,10 @@ mod tests {
         assert_eq!(amounts("2.622,97 €"), [("EUR", 262_297)]);
         assert_eq!(amounts("C$5,288.95"), [("CAD", 528_895)]);
         assert_eq!(amounts("49,99 €"), [("EUR", 4_999)]);
-        assert_eq!(amounts("orders $50-$5k"), [("USD", 5_000), ("USD", 500_000)]);
+        assert_eq!(
+            amounts("orders $50-$5k"),
+            [("USD", 5_000), ("USD", 500_000)]
+        );
         assert_eq!(amounts("paid 300 dollars"), [("USD", 30_000)]);
         assert_eq!(amounts("CHF 1'299.50"), [("CHF", 129_950)]);
         assert_eq!(amounts("¥12,800"), [("JPY", 1_280_000)]);
@@ -392,5 +413,16 @@ mod tests {
     #[test]
     fn model_numbers_next_to_a_price() {
         assert_eq!(amounts("iPhone 15 1 299 €"), [("EUR", 129_900)]);
+        // A model number then a price, or a price grouped by a space: both readings kept.
+        let text = "iPhone 15 753,98 €";
+        let chars: Vec<(usize, char)> = text.char_indices().collect();
+        let a = &find_amounts(&chars, text, &|_| false)[0];
+        assert_eq!((a.hundredths, a.alt_hundredths), (1_575_398, Some(75_398)));
+        let text = "$1,299.00";
+        let chars: Vec<(usize, char)> = text.char_indices().collect();
+        assert_eq!(
+            find_amounts(&chars, text, &|_| false)[0].alt_hundredths,
+            None
+        );
     }
 }

@@ -225,8 +225,7 @@ pub fn find_order_ids(chars: &[(usize, char)], text_len: usize) -> Vec<OrderMent
         let end = j;
         let glued_after = end < n && {
             let c = chars[end].1;
-            c.is_alphanumeric()
-                || (is_dash(c) && end + 1 < n && chars[end + 1].1.is_alphanumeric())
+            c.is_alphanumeric() || (is_dash(c) && end + 1 < n && chars[end + 1].1.is_alphanumeric())
         };
         if runs.len() == 3 && !glued_before && !glued_after {
             let mut digits = [HIDDEN; ID_DIGITS];
@@ -252,7 +251,11 @@ pub fn find_order_ids(chars: &[(usize, char)], text_len: usize) -> Vec<OrderMent
         // Skip the whole first run: no id starts inside it, except after a leading `#`
         // ("Order#114-…").
         let (_, first_end) = runs[0];
-        i = if c == '#' { i + 1 } else { first_end.max(i + 1) };
+        i = if c == '#' {
+            i + 1
+        } else {
+            first_end.max(i + 1)
+        };
     }
     out
 }

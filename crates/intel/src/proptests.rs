@@ -12,7 +12,7 @@ fn group(units: i64, sep: &str) -> String {
     let digits = units.to_string();
     let mut s = String::new();
     for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             s.push_str(sep);
         }
         s.push(ch);

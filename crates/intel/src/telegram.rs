@@ -311,10 +311,9 @@ pub fn parse_export(bytes: &[u8]) -> Result<Export, ExportError> {
                 id: id_text.clone(),
                 message,
             };
-            let id = m
-                .id
-                .as_i64()
-                .ok_or_else(|| bad(format!("\"id\" {id_text:?} is not a number")))?;
+            let id =
+                m.id.as_i64()
+                    .ok_or_else(|| bad(format!("\"id\" {id_text:?} is not a number")))?;
             let (unix, local_time) = match (&m.date_unixtime, &m.date) {
                 (Some(u), _) => (
                     u.as_i64().ok_or_else(|| {
@@ -404,7 +403,10 @@ mod tests {
         assert_eq!(e.messages.len(), 3);
         assert_eq!(e.messages[0].kind, MessageKind::Service);
         assert_eq!(e.messages[1].kind, MessageKind::Text);
-        assert_eq!(e.messages[1].text, "Order 114-55•••••-7731994 refunded proof");
+        assert_eq!(
+            e.messages[1].text,
+            "Order 114-55•••••-7731994 refunded proof"
+        );
         assert_eq!(e.messages[1].unix, 1_793_613_600);
         assert!(!e.messages[1].local_time);
         assert_eq!(e.messages[2].kind, MessageKind::MediaOnly);

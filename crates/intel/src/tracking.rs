@@ -52,9 +52,27 @@ pub struct TrackingMention {
 }
 
 const CONTEXT_WORDS: &[&str] = &[
-    "track", "tracking", "ups", "usps", "fedex", "dhl", "royal mail", "la poste", "colissimo",
-    "dpd", "awb", "waybill", "suivi", "sendung", "seguimiento", "spedizione", "parcel", "colis",
-    "paket", "label", "shipment",
+    "track",
+    "tracking",
+    "ups",
+    "usps",
+    "fedex",
+    "dhl",
+    "royal mail",
+    "la poste",
+    "colissimo",
+    "dpd",
+    "awb",
+    "waybill",
+    "suivi",
+    "sendung",
+    "seguimiento",
+    "spedizione",
+    "parcel",
+    "colis",
+    "paket",
+    "label",
+    "shipment",
 ];
 
 fn all_digits(s: &str) -> bool {
@@ -296,15 +314,30 @@ mod tests {
 
     #[test]
     fn carriers() {
-        assert_eq!(track("UPS 1Z999AA10123456784"), [("UPS", "1Z999AA10123456784".into())]);
-        assert_eq!(track("rm: AB123456789GB."), [("Royal Mail", "AB123456789GB".into())]);
-        assert_eq!(track("xw123456789fr"), [("La Poste", "XW123456789FR".into())]);
-        assert_eq!(track("colissimo 6A12345678901"), [("La Poste", "6A12345678901".into())]);
+        assert_eq!(
+            track("UPS 1Z999AA10123456784"),
+            [("UPS", "1Z999AA10123456784".into())]
+        );
+        assert_eq!(
+            track("rm: AB123456789GB."),
+            [("Royal Mail", "AB123456789GB".into())]
+        );
+        assert_eq!(
+            track("xw123456789fr"),
+            [("La Poste", "XW123456789FR".into())]
+        );
+        assert_eq!(
+            track("colissimo 6A12345678901"),
+            [("La Poste", "6A12345678901".into())]
+        );
         assert_eq!(
             track("usps 9400 1000 0000 0000 0000 00"),
             [("USPS", "9400100000000000000000".into())]
         );
-        assert_eq!(track("fedex tracking 123456789012"), [("FedEx", "123456789012".into())]);
+        assert_eq!(
+            track("fedex tracking 123456789012"),
+            [("FedEx", "123456789012".into())]
+        );
         assert_eq!(track("DHL 1234567890"), [("DHL", "1234567890".into())]);
         assert_eq!(track("LZ123456789US"), [("USPS", "LZ123456789US".into())]);
     }

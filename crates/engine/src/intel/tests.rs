@@ -41,7 +41,15 @@ impl W {
         );
     }
 
-    fn refund(&mut self, rid: &str, oid: &str, acct: &str, ts: &str, minor: i64, cur: &str) -> Outputs {
+    fn refund(
+        &mut self,
+        rid: &str,
+        oid: &str,
+        acct: &str,
+        ts: &str,
+        minor: i64,
+        cur: &str,
+    ) -> Outputs {
         self.apply(
             "refund_requested",
             ts,
@@ -56,7 +64,9 @@ impl W {
         self.apply(
             "intel_post",
             ts,
-            &format!(r#""post_id":"{pid}","source":"telegram","channel":"{channel}","text":{text}"#),
+            &format!(
+                r#""post_id":"{pid}","source":"telegram","channel":"{channel}","text":{text}"#
+            ),
         )
         .alerts
     }
@@ -75,18 +85,88 @@ fn orders_named(alerts: &[Alert]) -> Vec<String> {
 /// A small world: two customers with refunded orders and many look-alike orders.
 fn world() -> W {
     let mut w = W::new();
-    w.order("114-5542991-7731994", "a1", "2026-11-01T10:00:00Z", "phones", 119_900, "USD");
-    w.order("113-4829175-0038261", "a2", "2026-11-01T11:00:00Z", "computers", 129_900, "EUR");
+    w.order(
+        "114-5542991-7731994",
+        "a1",
+        "2026-11-01T10:00:00Z",
+        "phones",
+        119_900,
+        "USD",
+    );
+    w.order(
+        "113-4829175-0038261",
+        "a2",
+        "2026-11-01T11:00:00Z",
+        "computers",
+        129_900,
+        "EUR",
+    );
     // Same last block and first digits as the first order, different amount and category.
-    w.order("114-5598812-7731994", "a3", "2026-11-01T12:00:00Z", "apparel", 4_999, "USD");
+    w.order(
+        "114-5598812-7731994",
+        "a3",
+        "2026-11-01T12:00:00Z",
+        "apparel",
+        4_999,
+        "USD",
+    );
     // Twins: same visible digits under a middle mask, same amount, same day, same category.
-    w.order("111-2200001-5550001", "a4", "2026-11-02T10:00:00Z", "electronics", 29_999, "USD");
-    w.order("111-2299999-5550001", "a5", "2026-11-02T10:30:00Z", "electronics", 29_999, "USD");
-    w.order("ORD-88812345", "a6", "2026-11-02T11:00:00Z", "toys", 5_000, "USD");
-    w.refund("r1", "114-5542991-7731994", "a1", "2026-11-04T09:00:00Z", 119_900, "USD");
-    w.refund("r2", "113-4829175-0038261", "a2", "2026-11-04T10:00:00Z", 129_900, "EUR");
-    w.refund("r4", "111-2200001-5550001", "a4", "2026-11-04T11:00:00Z", 29_999, "USD");
-    w.refund("r5", "111-2299999-5550001", "a5", "2026-11-04T11:30:00Z", 29_999, "USD");
+    w.order(
+        "111-2200001-5550001",
+        "a4",
+        "2026-11-02T10:00:00Z",
+        "electronics",
+        29_999,
+        "USD",
+    );
+    w.order(
+        "111-2299999-5550001",
+        "a5",
+        "2026-11-02T10:30:00Z",
+        "electronics",
+        29_999,
+        "USD",
+    );
+    w.order(
+        "ORD-88812345",
+        "a6",
+        "2026-11-02T11:00:00Z",
+        "toys",
+        5_000,
+        "USD",
+    );
+    w.refund(
+        "r1",
+        "114-5542991-7731994",
+        "a1",
+        "2026-11-04T09:00:00Z",
+        119_900,
+        "USD",
+    );
+    w.refund(
+        "r2",
+        "113-4829175-0038261",
+        "a2",
+        "2026-11-04T10:00:00Z",
+        129_900,
+        "EUR",
+    );
+    w.refund(
+        "r4",
+        "111-2200001-5550001",
+        "a4",
+        "2026-11-04T11:00:00Z",
+        29_999,
+        "USD",
+    );
+    w.refund(
+        "r5",
+        "111-2299999-5550001",
+        "a5",
+        "2026-11-04T11:30:00Z",
+        29_999,
+        "USD",
+    );
     w
 }
 
@@ -106,8 +186,15 @@ fn a_full_id_names_the_order_its_account_its_refunds_and_the_channel() {
     let ids: Vec<String> = a.entities.iter().map(|e| e.id.to_string()).collect();
     assert_eq!(ids, ["p1", "113-4829175-0038261", "a2", "r2"]);
     let codes: Vec<&str> = a.reasons.iter().map(|r| r.code.as_str()).collect();
-    assert_eq!(codes, ["order_id_in_post", "order_refunded", "channel_history"]);
-    assert!(a.reasons[2].detail.contains("@refund_kings has shown 1 of our orders in 1 posts"));
+    assert_eq!(
+        codes,
+        ["order_id_in_post", "order_refunded", "channel_history"]
+    );
+    assert!(
+        a.reasons[2]
+            .detail
+            .contains("@refund_kings has shown 1 of our orders in 1 posts")
+    );
     // The channel's history grows.
     let again = w.post(
         "p2",
@@ -115,7 +202,13 @@ fn a_full_id_names_the_order_its_account_its_refunds_and_the_channel() {
         "refund_kings",
         "another one: 114-5542991-7731994",
     );
-    assert!(again[0].reasons[2].detail.contains("2 of our orders in 2 posts"), "{:?}", again[0].reasons);
+    assert!(
+        again[0].reasons[2]
+            .detail
+            .contains("2 of our orders in 2 posts"),
+        "{:?}",
+        again[0].reasons
+    );
 }
 
 #[test]
@@ -190,7 +283,12 @@ fn chatter_and_look_alike_numbers_match_nothing() {
 #[test]
 fn opaque_ids_and_return_tracking_numbers_match_by_equality() {
     let mut w = world();
-    let alerts = w.post("p1", "2026-11-06T12:00:00Z", "x", "done: order#ORD-88812345 ✅");
+    let alerts = w.post(
+        "p1",
+        "2026-11-06T12:00:00Z",
+        "x",
+        "done: order#ORD-88812345 ✅",
+    );
     assert_eq!(orders_named(&alerts), ["ORD-88812345"]);
     w.apply(
         "return_requested",
@@ -244,19 +342,49 @@ fn a_post_before_the_order_is_matched_when_the_order_arrives() {
 #[test]
 fn a_refund_after_the_post_grows_the_alert_and_sets_the_features() {
     let mut w = world();
-    w.order("112-1111111-2222222", "a7", "2026-11-05T10:00:00Z", "phones", 99_900, "USD");
-    let alerts = w.post("p1", "2026-11-06T12:00:00Z", "x", "112-1111111-2222222 next up");
+    w.order(
+        "112-1111111-2222222",
+        "a7",
+        "2026-11-05T10:00:00Z",
+        "phones",
+        99_900,
+        "USD",
+    );
+    let alerts = w.post(
+        "p1",
+        "2026-11-06T12:00:00Z",
+        "x",
+        "112-1111111-2222222 next up",
+    );
     assert_eq!(alerts[0].reasons[1].code, "order_not_refunded_yet");
     w.e.capture_features(true);
-    let out = w.refund("r7", "112-1111111-2222222", "a7", "2026-11-07T10:00:00Z", 99_900, "USD");
-    let again: Vec<&Alert> = out.alerts.iter().filter(|a| a.kind == "intel_match").collect();
+    let out = w.refund(
+        "r7",
+        "112-1111111-2222222",
+        "a7",
+        "2026-11-07T10:00:00Z",
+        99_900,
+        "USD",
+    );
+    let again: Vec<&Alert> = out
+        .alerts
+        .iter()
+        .filter(|a| a.kind == "intel_match")
+        .collect();
     assert_eq!(again.len(), 1);
     assert_eq!(again[0].alert_id, "intel_match:p1:112-1111111-2222222");
     assert!(again[0].entities.iter().any(|e| e.id == "r7"));
     let f = out.features.unwrap_or_else(|| unreachable!());
     assert_eq!(f[crate::features::F::IntelNamed as usize], 1.0);
     // An account never shown.
-    let out = w.refund("r8", "ORD-88812345", "a6", "2026-11-07T11:00:00Z", 5_000, "USD");
+    let out = w.refund(
+        "r8",
+        "ORD-88812345",
+        "a6",
+        "2026-11-07T11:00:00Z",
+        5_000,
+        "USD",
+    );
     let f = out.features.unwrap_or_else(|| unreachable!());
     assert_eq!(f[crate::features::F::IntelNamed as usize], 0.0);
     assert_eq!(f[crate::features::F::RingIntelAccounts as usize], 0.0);
