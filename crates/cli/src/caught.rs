@@ -54,6 +54,11 @@ pub struct Caught {
     pub campaigns: u64,
     /// Distinct `phishing_campaign` alerts raised.
     pub campaign_alerts: u64,
+    /// Orders shown in refund services' posts (labelled `intel_mentioned`), orders named by
+    /// `intel_match` alerts, and how many of those were shown.
+    pub intel_orders_shown: u64,
+    pub intel_orders_named: u64,
+    pub intel_orders_named_right: u64,
 }
 
 fn lines(path: &Path) -> Result<impl Iterator<Item = std::io::Result<String>>> {
@@ -74,6 +79,7 @@ pub fn measure(events: &Path, labels: &Path, out: &Path) -> Result<Caught> {
     let mut sellers_of_data: FxHashSet<(bool, clawback_events::Id)> = FxHashSet::default();
     let mut phishing = FxHashSet::default();
     let mut campaigns: FxHashMap<clawback_events::Id, u64> = FxHashMap::default();
+    let mut intel_shown = FxHashSet::default();
     let mut c = Caught::default();
     for line in lines(labels)? {
         let line = line.with_context(|| format!("reading {}", labels.display()))?;
@@ -121,6 +127,9 @@ pub fn measure(events: &Path, labels: &Path, out: &Path) -> Result<Caught> {
             }
             LabelEntity::Employee if !fraud => {
                 honest_staff.insert(l.id);
+            }
+            LabelEntity::Order if l.kind.as_deref() == Some("intel_mentioned") => {
+                intel_shown.insert(l.id);
             }
             _ => {}
         }
@@ -192,6 +201,7 @@ pub fn measure(events: &Path, labels: &Path, out: &Path) -> Result<Caught> {
     let mut data_named = FxHashSet::default();
     let mut campaign_ids = FxHashSet::default();
     let mut named = FxHashSet::default();
+    let mut intel_named = FxHashSet::default();
     for line in lines(&out.join("alerts.jsonl"))? {
         let a: clawback_events::output::Alert =
             serde_json::from_str(&line?).context("reading alerts.jsonl")?;
@@ -203,6 +213,9 @@ pub fn measure(events: &Path, labels: &Path, out: &Path) -> Result<Caught> {
             "insider_collusion" | "credential_misuse" | "data_exfiltration"
         );
         for e in a.entities {
+            if a.kind == "intel_match" && e.kind == EntityType::Order {
+                intel_named.insert(e.id.clone());
+            }
             let staff = e.kind == EntityType::Employee;
             if (staff || e.kind == EntityType::Seller)
                 && sellers_of_data.contains(&(staff, e.id.clone()))
@@ -233,6 +246,9 @@ pub fn measure(events: &Path, labels: &Path, out: &Path) -> Result<Caught> {
     c.data_sellers = sellers_of_data.len() as u64;
     c.data_sellers_alerted = data_named.len() as u64;
     c.campaign_alerts = campaign_ids.len() as u64;
+    c.intel_orders_shown = intel_shown.len() as u64;
+    c.intel_orders_named = intel_named.len() as u64;
+    c.intel_orders_named_right = intel_named.intersection(&intel_shown).count() as u64;
     c.fraud_value_usd = c.fraud_value_usd.round();
     c.fraud_value_stopped_usd = c.fraud_value_stopped_usd.round();
     Ok(c)

@@ -241,6 +241,11 @@ pub fn run(out: &Path, seed: u64, customers: u32, days: u32, w: &mut dyn Write) 
     )?;
     writeln!(
         w,
+        "  refund services' posts {} of {} orders shown in posts matched by intel_match alerts ({} named in all)",
+        c.intel_orders_named_right, c.intel_orders_shown, c.intel_orders_named
+    )?;
+    writeln!(
+        w,
         "\noutputs: {}/{{decisions,alerts,quarantine}}.jsonl and summary.json; quarantine of the ingest: {}",
         out.display(),
         report.quarantine

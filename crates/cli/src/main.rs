@@ -8,6 +8,7 @@ mod demo;
 mod graph_model;
 mod ingest;
 mod intake;
+mod intel_cmd;
 mod lines;
 mod progress;
 mod replay;
@@ -86,6 +87,9 @@ enum Command {
     /// Analyst rules: check a rules file, or backtest it on labelled history.
     #[command(subcommand)]
     Rules(rules_cmd::RulesCommand),
+    /// Threat intelligence: import refund services' posts (Telegram exports).
+    #[command(subcommand)]
+    Intel(intel_cmd::IntelCommand),
     /// Simulate a world, ingest it, replay it and show what was decided and caught.
     Demo {
         /// Where to put the world, its log and the outputs.
@@ -305,6 +309,18 @@ fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Rules(cmd) => rules_cmd::run(&cmd, &mut std::io::stdout().lock()),
+        Command::Intel(intel_cmd::IntelCommand::Import(args)) => {
+            let report = intel_cmd::run(&args, &mut std::io::stdout().lock())?;
+            if args.out.as_deref().is_some_and(|o| o.as_os_str() == "-") {
+                let mut err = std::io::stderr().lock();
+                serde_json::to_writer_pretty(&mut err, &report)
+                    .context("writing to standard error")?;
+                writeln!(err).context("writing to standard error")?;
+                Ok(())
+            } else {
+                print_json(&report)
+            }
+        }
         Command::Demo {
             out,
             seed,

@@ -142,6 +142,9 @@ registry! {
     BannedLinkStrength "banned_link_strength" Number "strongest tie to a banned account, 0 to 1: identifier type weight times its rarity (shared by few accounts), halved for one hop" "its tie to a banned account has strength {}" "";
     NeighbourFraudShare "neighbour_fraud_share" Number "share of the accounts it shares an identifier with that have a fraud outcome so far (banned, a chargeback, a return received empty or wrong)" "{} of its linked accounts have fraud outcomes" "";
     AgentSessionSuspect "agent_session_suspect" Bool "the agent's current session began from a device new to them after failed logins or off their usual hours" "the agent's session looks hijacked" "the agent's session looks normal";
+    // Threat intelligence (set by `intel.rs`).
+    IntelNamed "intel_named" Bool "the order, or an order of the account, was shown in a refund service's post before the request" "the account or order was shown in a refund service's post" "never shown in a refund service's post";
+    RingIntelAccounts "ring_intel_accounts" Number "other accounts of the account's operator ring whose orders were shown in refund services' posts" "{} other accounts of its ring were shown in refund services' posts" "";
 }
 
 /// Number of refund features.

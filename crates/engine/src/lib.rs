@@ -18,6 +18,7 @@ mod facts;
 pub mod features;
 mod graph;
 mod insider;
+mod intel;
 mod keys;
 mod money;
 mod policy;
@@ -32,6 +33,7 @@ pub use exfil::Exfiltration;
 pub use facts::{Account, Delivery, FactSizes, Facts, Order, Receipt, Return};
 pub use graph::{GraphFacts, IdentityGraph};
 pub use insider::Insiders;
+pub use intel::{Intel, IntelStats};
 pub use money::usd_cents;
 pub use policy::{PointPolicy, Policy, RefundCosts, Verdict};
 pub use refund::{RefundScorer, RuleHit, rules_schema};
@@ -72,6 +74,9 @@ pub struct Engine {
     /// it is not a plain [`Detector`]).
     insiders: Insiders,
     insiders_on: bool,
+    /// Threat intelligence: posts matched to orders (owned here, not a plain [`Detector`],
+    /// because the refund features and the ring read what it matched).
+    intel: Intel,
     stats: EngineStats,
 }
 
@@ -136,6 +141,7 @@ impl Engine {
             graph: IdentityGraph::default(),
             insiders: Insiders::default(),
             insiders_on: true,
+            intel: Intel::default(),
             stats: EngineStats::default(),
         }
     }
@@ -184,10 +190,17 @@ impl Engine {
                 } else {
                     GraphFacts::default()
                 };
-                let features = self
+                let mut features = self
                     .refund
                     .state
                     .compute(&self.facts, r, ev.ts.unix_ms, graph);
+                self.intel.refund_features(
+                    r,
+                    ev.ts.unix_ms,
+                    &self.facts,
+                    &mut self.graph,
+                    &mut features,
+                );
                 refund::footprint_signals(&features, &mut signals);
                 let baseline = self.policy.decide(point, signals.clone(), can_hold);
                 let (verdict, extras) = self
@@ -224,6 +237,7 @@ impl Engine {
         for d in &mut self.detectors {
             d.observe(&self.facts, ev, &mut sink);
         }
+        self.intel.observe(&self.facts, ev, &mut sink);
         // Insiders: after the graph, so that a refund sees its account's ring.
         if self.insiders_on {
             self.insiders
@@ -267,6 +281,11 @@ impl Engine {
 
     pub fn facts(&self) -> &Facts {
         &self.facts
+    }
+
+    /// Threat intelligence counters (posts read, matches, ambiguous ids).
+    pub fn intel_stats(&self) -> IntelStats {
+        self.intel.stats()
     }
 
     pub fn stats(&self) -> EngineStats {
