@@ -715,7 +715,7 @@ fn query_err(e: QueryRejection) -> ApiError {
 /// The decision made for a decision point.
 #[utoipa::path(
     get, path = "/v1/decisions/{point}/{id}", tag = "decisions",
-    params(("point" = String, Path, description = "`refund`, `signup` or `report`"),
+    params(("point" = String, Path, description = "`refund`, `signup` or `report`", pattern = "^(refund|signup|report)$"),
            ("id" = String, Path, description = "The refund_id, account_id or report_id")),
     responses((status = 200, body = DecisionView), (status = 400, body = ErrorBody),
               (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 429, body = ErrorBody)),
@@ -761,19 +761,22 @@ pub struct AlertsQuery {
     /// Only alerts of this kind (`fraud_ring`, `insider_collusion`, …).
     pub kind: Option<String>,
     /// Only alerts at or after this event time (RFC 3339).
+    #[param(format = DateTime)]
     pub since: Option<String>,
     /// Only alerts naming this entity: `ID` (any type) or `TYPE:ID` (`employee:emp-042`).
     pub entity: Option<String>,
     /// From `next_cursor` of the previous page.
+    #[param(pattern = "^[0-9]{1,18}$")]
     pub cursor: Option<String>,
     /// Page size, 1..=1000 (default 100).
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<usize>,
 }
 
 /// Alerts, oldest emission first, paged.
 #[utoipa::path(
     get, path = "/v1/alerts", tag = "alerts", params(AlertsQuery,
-        ("X-Justification" = Option<String>, Header, description = "Case or ticket id: investigators and admins then see PII entity ids, and the read is audited")),
+        ("X-Justification" = Option<String>, Header, description = "Case or ticket id: investigators and admins then see PII entity ids, and the read is audited", min_length = 1, max_length = 128, pattern = "^[ -~]*[!-~][ -~]*$")),
     responses((status = 200, body = AlertsPage), (status = 400, body = ErrorBody),
               (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)),
     security(("bearer" = []))
@@ -868,7 +871,7 @@ async fn get_alerts(
 #[utoipa::path(
     get, path = "/v1/accounts/{id}", tag = "entities",
     params(("id" = String, Path, description = "account_id"),
-        ("X-Justification" = Option<String>, Header, description = "Case or ticket id: investigators and admins then see PII unmasked, and the read is audited and fed to the insider detectors as a data_access event")),
+        ("X-Justification" = Option<String>, Header, description = "Case or ticket id: investigators and admins then see PII unmasked, and the read is audited and fed to the insider detectors as a data_access event", min_length = 1, max_length = 128, pattern = "^[ -~]*[!-~][ -~]*$")),
     responses((status = 200, body = AccountView), (status = 400, body = ErrorBody),
               (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 429, body = ErrorBody),
               (status = 503, body = ErrorBody)),
@@ -1005,6 +1008,7 @@ pub struct AuditQuery {
     /// Records after this `seq` (default 0: from the start).
     pub after: Option<u64>,
     /// Page size, 1..=1000 (default 100).
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<usize>,
 }
 
