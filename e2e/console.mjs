@@ -12,7 +12,8 @@
 // justification (and finds that read in the audit log), moves the case to investigating,
 // records a `hold_refunds` action on one of its accounts, moves it to actioned, and checks
 // the action and the status both on the page and in GET /v1/cases/{id}. Screenshots of the
-// queue and of the case page go to --screenshots (default: a new temporary directory).
+// queue and of the case page go to --screenshots (default: the temporary directory, kept
+// only when the run fails or with --keep).
 //
 // Any failed step prints what was expected and what was found, saves the page as
 // failure.png in the kept temporary directory, and exits 1.
@@ -67,7 +68,7 @@ try {
 // ------------------------------------------------------------------ steps
 
 const dir = mkdtempSync(join(tmpdir(), 'clawback-e2e-'));
-const shots = args.screenshots || mkdtempSync(join(tmpdir(), 'clawback-e2e-screenshots-'));
+const shots = args.screenshots || join(dir, 'screenshots');
 mkdirSync(shots, { recursive: true });
 let server = null;
 let serverErr = '';
@@ -381,5 +382,5 @@ await step('screenshot the case page', async () => {
 });
 
 await cleanup(false);
-console.log(`screenshots: ${join(shots, 'console-queue.png')} ${join(shots, 'console-case.png')}`);
+if (args.screenshots || args.keep) console.log(`screenshots: ${join(shots, 'console-queue.png')} ${join(shots, 'console-case.png')}`);
 console.log(`e2e: ${passed} passed, 0 failed`);
