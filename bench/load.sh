@@ -106,24 +106,7 @@ cpu() {
 
 # Load average of the machine (other jobs share its cores and its disk).
 loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
-# What an fdatasync of a small append costs on the data directory's disk right now: the
-# floor of an answer that waits for durability.
-fsync_probe() {
-  python3 - "$1" <<'PY'
-import os, sys, time
-p = os.path.join(sys.argv[1], "fsync-probe")
-fd = os.open(p, os.O_WRONLY | os.O_CREAT | os.O_APPEND)
-ts = []
-for _ in range(200):
-    os.write(fd, b"x" * 300 + b"\n")
-    t = time.perf_counter(); os.fdatasync(fd); ts.append(time.perf_counter() - t)
-os.close(fd); os.unlink(p); ts.sort()
-print("fdatasync of a 300-byte append: p50 %.2f ms, p90 %.2f ms, p99 %.2f ms" % (ts[100] * 1e3, ts[180] * 1e3, ts[198] * 1e3))
-PY
-}
-
 echo "== machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo); load average $(loadavg); $("$BIN" --version)"
-echo "   $(fsync_probe "$WORK")"
 echo "== simulating $CUSTOMERS customers over $DAYS days"
 "$BIN" simulate --customers "$CUSTOMERS" --days "$DAYS" --seed 53 --out "$WORK/world" >/dev/null 2>&1
 EVENTS=$(wc -l <"$WORK/world/events.jsonl")
@@ -144,7 +127,6 @@ echo "   server after the batch: $(rss); CPU $(cpu) s, $(awk -v c="$(cpu)" -v n=
 
 echo
 echo "== (a) single-refund decisions at $RATE/s for ${DURATION}s, data directory on disk (load average $(loadavg))"
-echo "   $(fsync_probe "$WORK")"
 CPU0=$(cpu)
 "$LOADGEN" rate --addr "$ADDR" --header "Authorization: Bearer $ADMIN" \
   --bodies "$WORK/refunds-disk.jsonl" --rate "$RATE" --duration "$DURATION" --warmup "$WARMUP" \

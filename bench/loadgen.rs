@@ -217,6 +217,8 @@ struct Sample {
     from_send_us: u64,
     ok: bool,
     measured: bool,
+    /// Microseconds from the run's start to the due time.
+    at_us: u64,
 }
 
 fn rate(a: &Args) -> Res<()> {
@@ -328,6 +330,7 @@ fn rate(a: &Args) -> Res<()> {
                     from_send_us: done.saturating_duration_since(sent).as_micros() as u64,
                     ok,
                     measured: i >= warm_n,
+                    at_us: due.saturating_duration_since(start).as_micros() as u64,
                 });
                 i += conns;
             }
@@ -377,6 +380,28 @@ fn rate(a: &Args) -> Res<()> {
         pct(&send, 99.9),
         pct(&send, 100.0)
     );
+    // Stalls: 100 ms windows in which some request took over 20 ms from its write.
+    let mut stalls: Vec<(u64, u64, usize)> = Vec::new(); // (window, worst µs, slow requests)
+    let mut slow: Vec<&&Sample> = measured.iter().filter(|s| s.from_send_us > 20_000).collect();
+    slow.sort_by_key(|s| s.at_us);
+    for s in slow {
+        let w = s.at_us / 100_000;
+        match stalls.last_mut() {
+            Some(last) if last.0 == w => {
+                last.1 = last.1.max(s.from_send_us);
+                last.2 += 1;
+            }
+            _ => stalls.push((w, s.from_send_us, 1)),
+        }
+    }
+    if !stalls.is_empty() {
+        let list: Vec<String> = stalls
+            .iter()
+            .take(12)
+            .map(|(w, m, n)| format!("{:.1}s: {n} slow, worst {:.0} ms", *w as f64 / 10.0, *m as f64 / 1000.0))
+            .collect();
+        eprintln!("  stalls (requests over 20 ms from write, by 100 ms window of due time): {}", list.join("; "));
+    }
     if let Ok(f) = first_error.lock() {
         if let Some(e) = f.as_ref() {
             eprintln!("  first error: {e}");
