@@ -160,8 +160,10 @@ pub struct CaseDetailView {
 #[into_params(parameter_in = Query)]
 pub struct CasesQuery {
     /// `open`, `investigating`, `actioned` or `closed`.
+    #[param(pattern = "^(open|investigating|actioned|closed)?$")]
     pub status: Option<String>,
     /// `ring`, `insider`, `campaign`, `ban_evasion` or `other`.
+    #[param(pattern = "^(ring|insider|campaign|ban_evasion|other)?$")]
     pub kind: Option<String>,
 }
 
@@ -204,7 +206,7 @@ pub(super) async fn list_cases(
 #[utoipa::path(
     get, path = "/v1/cases/{id}", tag = "cases",
     params(("id" = String, Path, description = "case-N"),
-        ("X-Justification" = Option<String>, Header, description = "Investigators and admins then see PII in the case's alerts; the read is audited")),
+        ("X-Justification" = Option<String>, Header, description = "Investigators and admins then see PII in the case's alerts; the read is audited", min_length = 1, max_length = 128, pattern = "^[ -~]*[!-~][ -~]*$")),
     responses((status = 200, body = CaseDetailView), (status = 400, body = ErrorBody),
               (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
               (status = 429, body = ErrorBody), (status = 503, body = ErrorBody)),
@@ -329,6 +331,7 @@ pub struct StatusRequest {
     /// `open`, `investigating`, `actioned` or `closed`; allowed moves: open → investigating
     /// or closed; investigating → actioned, closed or open; actioned → closed or
     /// investigating; closed → open.
+    #[schema(pattern = "^(open|investigating|actioned|closed)$")]
     pub status: String,
 }
 
@@ -336,13 +339,15 @@ pub struct StatusRequest {
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct AssignRequest {
     /// A key name; `null` to unassign.
+    #[schema(pattern = "^[^\\s\\x00-\\x1f\\x7f-\\x9f]{1,64}$")]
     pub assignee: Option<String>,
 }
 
 /// `POST /v1/cases/{id}/notes`.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct NoteRequest {
-    /// 1..=10,000 characters.
+    /// 1..=10,000 characters, not all blank.
+    #[schema(min_length = 1, max_length = 10000, pattern = "\\S")]
     pub text: String,
 }
 
@@ -350,9 +355,15 @@ pub struct NoteRequest {
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct ActionRequest {
     /// `close_account`, `ban_identity`, `hold_refunds`, `alert_customer`, `mark_legit` or `escalate`.
+    #[schema(
+        pattern = "^(close_account|ban_identity|hold_refunds|alert_customer|mark_legit|escalate)$"
+    )]
     pub action: String,
-    /// The entity acted on (`acct-9`, `emp-042`, …), 1..=256 characters.
+    /// The entity acted on (`acct-9`, `emp-042`, …), 1..=256 characters, not all blank.
+    #[schema(min_length = 1, max_length = 256, pattern = "\\S")]
     pub target: String,
+    /// 1..=10,000 characters, not all blank.
+    #[schema(min_length = 1, max_length = 10000, pattern = "\\S")]
     pub note: Option<String>,
 }
 

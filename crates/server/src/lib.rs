@@ -49,6 +49,12 @@ pub fn serve(
 ) -> Result<(), ServerError> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        // Every request's work runs on the blocking pool under the one core lock
+        // (`with_core`), so threads past a few only wait on that lock; and threads that
+        // idled out and were created again under load stalled every request for 60–400 ms
+        // (a new thread's allocator set-up, seen with perf under bench/load.sh).
+        .max_blocking_threads(4)
+        .thread_keep_alive(std::time::Duration::from_secs(24 * 3600))
         .build()
         .map_err(ServerError::Runtime)?;
     rt.block_on(async move {
