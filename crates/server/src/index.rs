@@ -60,6 +60,8 @@ pub struct Index {
     pub decisions_by_outcome: BTreeMap<(&'static str, &'static str), u64>,
     pub alerts_by_kind: BTreeMap<String, u64>,
     pub events_applied: u64,
+    /// Orders, timelines and the entity graph (see [`crate::detail`]).
+    pub detail: crate::detail::Detail,
 }
 
 fn set(slot: &mut Option<String>, v: &Option<String>) {
@@ -72,6 +74,7 @@ impl Index {
     /// Takes one applied event and what the engine made of it.
     pub fn observe(&mut self, ev: &Event, out: &Outputs) {
         self.events_applied += 1;
+        self.detail.observe(ev);
         for d in &out.decisions {
             *self
                 .decisions_by_outcome

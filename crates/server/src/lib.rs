@@ -12,11 +12,14 @@
 
 mod api;
 pub mod core;
+pub mod detail;
 pub mod error;
+pub mod feedback;
 mod html;
 mod index;
 mod mask;
 mod metrics;
+pub mod webhook;
 
 pub use crate::core::{Core, CoreError};
 pub use api::{ApiDoc, Limits};
@@ -47,6 +50,17 @@ pub fn serve(
     limits: Limits,
     on_listening: impl FnOnce(SocketAddr),
 ) -> Result<(), ServerError> {
+    serve_with(core, listen, limits, None, on_listening)
+}
+
+/// [`serve`], with the outbound webhook when `webhook` is given (see [`webhook`]).
+pub fn serve_with(
+    mut core: Core,
+    listen: SocketAddr,
+    limits: Limits,
+    webhook: Option<webhook::WebhookConfig>,
+    on_listening: impl FnOnce(SocketAddr),
+) -> Result<(), ServerError> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -59,8 +73,16 @@ pub fn serve(
                 source,
             })?;
         let addr = listener.local_addr().map_err(ServerError::Serve)?;
+        let stats = std::sync::Arc::new(webhook::WebhookStats::default());
+        if let Some(cfg) = webhook {
+            let notify = std::sync::Arc::new(tokio::sync::Notify::new());
+            core.set_outbound_notify(std::sync::Arc::clone(&notify));
+            tokio::spawn(webhook::run(cfg, notify, std::sync::Arc::clone(&stats)));
+        }
         on_listening(addr);
-        let app = api::router(api::AppState::new(core, limits));
+        let state = api::AppState::new(core, limits);
+        state.set_webhook_stats(stats);
+        let app = api::router(state);
         axum::serve(listener, app)
             .with_graceful_shutdown(shutdown())
             .await
