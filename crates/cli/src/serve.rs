@@ -53,6 +53,11 @@ pub struct ServeArgs {
     /// First retry delay of a failed webhook delivery, in milliseconds (doubles up to 60 s).
     #[arg(long, value_name = "MS", default_value_t = 500)]
     pub webhook_backoff_ms: u64,
+    /// Keep no entity detail (orders with their lines, timelines, the entity graph): less
+    /// memory, but `GET /v1/graph`, the console's entity pages and the export's timeline
+    /// are then empty.
+    #[arg(long)]
+    pub no_entity_detail: bool,
     #[command(flatten)]
     pub setup: EngineSetup,
 }
@@ -112,7 +117,10 @@ pub fn serve(args: &ServeArgs) -> Result<()> {
     let cases = SqliteStore::open(&cases_file)
         .with_context(|| format!("opening the case store {}", cases_file.display()))?;
     let mut engine = args.setup.build()?;
-    let mut index = Index::default();
+    let mut index = Index {
+        detail_off: args.no_entity_detail,
+        ..Index::default()
+    };
     // Same path as `replay --data`, with no reorder slack: the live service applies events
     // in the order they became durable, so a restart must too.
     let summary = {

@@ -283,10 +283,7 @@ fn bundle(
         if acct.is_empty() {
             continue;
         }
-        for oid in detail.account_orders.get(&key).into_iter().flatten() {
-            let Some(o) = detail.orders.get(oid) else {
-                continue;
-            };
+        for (oid, o) in detail.orders_of(&key) {
             let items: Vec<String> = o
                 .items
                 .iter()
@@ -305,6 +302,32 @@ fn bundle(
                 o.currency.to_string(),
                 clip(&items.join("; "), 300),
             ));
+            if let Some(del) = core
+                .engine()
+                .facts()
+                .orders
+                .get(oid)
+                .and_then(|f| f.delivery.as_ref())
+            {
+                rows.push((
+                    del.delivered_ms,
+                    "shipment_delivered".into(),
+                    acct.clone(),
+                    oid.to_string(),
+                    String::new(),
+                    String::new(),
+                    String::new(),
+                    format!(
+                        "by {}; weight {}; proof photo {}; GPS match {}; signature {}",
+                        o.carrier.as_deref().unwrap_or("?"),
+                        del.weight_grams
+                            .map_or_else(|| "?".into(), |w| format!("{w} g")),
+                        del.proof_photo,
+                        del.gps_match,
+                        del.signature
+                    ),
+                ));
+            }
             for (ts, ev) in &o.events {
                 let (ty, ids, amount, currency, text) = order_ev_row(core, ev);
                 rows.push((
@@ -381,15 +404,10 @@ fn order_ev_row(
     core: &crate::Core,
     ev: &OrderEv,
 ) -> (&'static str, String, String, String, String) {
-    let s = |x: &Id| x.to_string();
+    fn s(x: &str) -> String {
+        x.to_string()
+    }
     match ev {
-        OrderEv::Delivered { carrier } => (
-            "shipment_delivered",
-            String::new(),
-            String::new(),
-            String::new(),
-            format!("by {carrier}"),
-        ),
         OrderEv::ReturnRequested {
             return_id,
             reason,

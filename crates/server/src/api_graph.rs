@@ -59,7 +59,12 @@ fn neighbours(core: &crate::Core, kind: NodeKind, id: &str) -> (Vec<(NodeKind, I
             {
                 degree += orders.len() as u32;
                 let skip = orders.len().saturating_sub(ORDERS_PER_ACCOUNT);
-                v.extend(orders[skip..].iter().map(|o| (NodeKind::Order, o.clone())));
+                v.extend(
+                    orders[skip..]
+                        .iter()
+                        .filter_map(|&i| d.orders.at(i))
+                        .map(|(o, _)| (NodeKind::Order, o.clone())),
+                );
             }
             (v, degree)
         }

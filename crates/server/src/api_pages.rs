@@ -193,7 +193,6 @@ fn timeline_table(mut rows: Vec<(i64, String, String, Option<String>)>, note: &s
 /// The detail of an order event for a page, and the refund decision when there is one.
 fn order_ev_text(core: &crate::Core, ev: &OrderEv) -> (&'static str, String) {
     match ev {
-        OrderEv::Delivered { carrier } => ("shipment_delivered", format!("by {carrier}")),
         OrderEv::ReturnRequested {
             return_id,
             reason,
@@ -417,8 +416,7 @@ async fn account_page(
             }
             note = format!("; {} logins, {} failed, counted not listed", t.logins, t.failed_logins);
         }
-        for oid in d.account_orders.get(&key).into_iter().flatten() {
-            let Some(o) = d.orders.get(oid) else { continue };
+        for (oid, o) in d.orders_of(&key) {
             let link = Some(format!("/console/orders/{}", url(oid)));
             rows.push((
                 o.placed_ms,
@@ -533,12 +531,11 @@ async fn order_page(
         let mut b = format!("<h1>Order {}</h1>", esc(&id));
         let _ = write!(
             b,
-            "<p>account <a href=\"{}\" accesskey=\"a\">{}</a> · placed {} · <b>{}</b> · shipped to {} {} · payment {}</p>",
+            "<p>account <a href=\"{}\" accesskey=\"a\">{}</a> · placed {} · <b>{}</b> · shipped to {} · payment {}</p>",
             esc(&href(NodeKind::Account, &o.account_id)),
             esc(&o.account_id),
             esc(&ts_of(o.placed_ms)),
             esc(&money(o.amount_minor, &o.currency)),
-            esc(&crate::mask::postal(&o.ship_postal)),
             esc(&o.ship_country),
             esc(o.payment.as_deref().unwrap_or("—")),
         );
@@ -558,8 +555,9 @@ async fn order_page(
         if let Some(del) = facts.as_ref().and_then(|f| f.delivery.clone()) {
             let _ = write!(
                 b,
-                "<h2>Delivery</h2><p id=\"delivery\">delivered {} · weight {} · proof photo {} · GPS match {} · signature {}</p>",
+                "<h2>Delivery</h2><p id=\"delivery\">delivered {} by {} · weight {} · proof photo {} · GPS match {} · signature {}</p>",
                 esc(&ts_of(del.delivered_ms)),
+                esc(o.carrier.as_deref().unwrap_or("?")),
                 del.weight_grams.map_or_else(|| "—".into(), |w| format!("{w} g")),
                 if del.proof_photo { "yes" } else { "no" },
                 if del.gps_match { "yes" } else { "no" },

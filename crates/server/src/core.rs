@@ -380,6 +380,9 @@ impl Core {
     /// Appends and applies the contract events of an action (those not already in the
     /// log), then files any alert they raise. Returns their event ids.
     fn feed_action(&mut self, rec: &CaseAction) -> Result<Vec<String>, CoreError> {
+        if !crate::feedback::feeds_back(rec.action) {
+            return Ok(Vec::new());
+        }
         let target = self.action_target(rec)?;
         let lines = crate::feedback::action_events(rec, &target);
         let ids = lines
@@ -474,10 +477,12 @@ impl Core {
         })
     }
 
-    /// After a start: feeds back every recorded action whose events are not in the log (a
+    /// After a start: feeds back the recorded actions whose events are not in the log (a
     /// crash between the case store and the log). Returns how many events were appended.
     pub fn reconcile_feedback(&mut self) -> Result<u64, CoreError> {
-        let mut after = 0;
+        // Actions are fed back one at a time, in order, before the next is recorded, so
+        // only those after the last one whose events the log holds can be missing.
+        let mut after = self.index.detail.last_fed_action;
         let before = self.log.durable_records();
         loop {
             let page = self.cases.actions_after(after, 1000)?;
@@ -755,6 +760,65 @@ mod tests {
             CaseKind::of_alert_kind("review_campaign"),
             CaseKind::Campaign
         );
+    }
+
+    #[derive(Default)]
+    struct Memory(Vec<u64>);
+    impl Outbound for Memory {
+        fn emit(&mut self, action: &CaseAction) -> std::io::Result<()> {
+            self.0.push(action.action_id);
+            Ok(())
+        }
+        fn last_action_id(&mut self) -> std::io::Result<u64> {
+            Ok(self.0.last().copied().unwrap_or(0))
+        }
+    }
+
+    #[test]
+    fn actions_are_fed_back_once_even_across_a_crash_before_feeding() {
+        let dir = tempfile::tempdir().unwrap();
+        let (log, _) = Log::open(dir.path(), clawback_store::LogOptions::default()).unwrap();
+        let mut core = Core::new(
+            Engine::baseline(),
+            Index::default(),
+            log,
+            Box::new(clawback_cases::MemoryStore::default()),
+            Box::new(std::io::sink()),
+            Box::new(Memory::default()),
+        );
+        let signup = br#"{"event_id":"e1","type":"account_created","ts":"2026-11-01T10:00:00Z","account_id":"acct-1","email":"a@example.org","device_id":"dev-1"}"#;
+        core.ingest(&[(Position::Index(0), &signup[..])]).unwrap();
+        let link = AlertLink {
+            alert_id: "fraud_ring:x".into(),
+            group_key: "fraud_ring:fraud_ring:x".into(),
+            kind: CaseKind::Ring,
+            title: "ring".into(),
+            score: 0.9,
+            money_at_risk_usd_cents: 0,
+            ts: "2026-11-01T10:00:00Z".into(),
+        };
+        let case = core.cases.attach_alerts(&[link], "t").unwrap().remove(0);
+        let new = |a: clawback_cases::ActionKind| clawback_cases::NewAction {
+            action: a,
+            target: "acct-1".into(),
+            who: "ivy".into(),
+            ts: "2026-11-23T10:00:00Z".into(),
+            note: None,
+        };
+        let (_, ids) = core
+            .record_action(&case, &new(clawback_cases::ActionKind::CloseAccount))
+            .unwrap();
+        assert_eq!(ids, ["clawback-action-1-closed", "clawback-action-1-label"]);
+        assert_eq!(core.stored(), 3);
+        assert!(core.engine().facts().accounts[&clawback_events::Id::from("acct-1")].banned);
+        // A crash after the case store recorded an action but before it was fed back.
+        core.cases
+            .add_action(&case, &new(clawback_cases::ActionKind::MarkLegit))
+            .unwrap();
+        assert_eq!(core.reconcile_feedback().unwrap(), 1);
+        assert_eq!(core.reconcile_feedback().unwrap(), 0, "fed once");
+        assert_eq!(core.stored(), 4);
+        assert_eq!(core.index.detail.last_fed_action, 2);
     }
 
     #[test]

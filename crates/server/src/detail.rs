@@ -9,7 +9,27 @@
 //! scans, the bulk of a retailer's events, are counted, never listed.
 
 use clawback_events::{Body, Event, Id};
-use std::collections::{HashMap, VecDeque};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet};
+use std::collections::VecDeque;
+
+/// A short string shared by many records (a category, currency, carrier, employee id…):
+/// stored once, 16 bytes per use.
+pub type Name = std::sync::Arc<str>;
+
+/// Interns [`Name`]s.
+#[derive(Debug, Default)]
+pub struct Names(FxHashSet<Name>);
+
+impl Names {
+    pub fn get(&mut self, s: &str) -> Name {
+        if let Some(n) = self.0.get(s) {
+            return std::sync::Arc::clone(n);
+        }
+        let n: Name = std::sync::Arc::from(s);
+        self.0.insert(std::sync::Arc::clone(&n));
+        n
+    }
+}
 
 /// Neighbours listed per graph node; further ones only raise its degree.
 pub const MAX_NEIGHBOURS: usize = 256;
@@ -87,19 +107,42 @@ pub fn email_key(email: &str) -> Option<Id> {
 /// A postal address as the graph keys it: first line, postal code and country, lower-case
 /// with runs of spaces folded, so two spellings of one flat meet.
 pub fn address_key(a: &clawback_events::Address) -> Id {
-    let fold = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
-    Id::from(format!(
-        "{}, {} {}",
-        fold(&a.line1.to_lowercase()),
-        fold(&a.postal_code.to_uppercase()),
-        a.country
-    ))
+    let mut s = String::new();
+    address_key_into(a, &mut s);
+    Id::from(s)
+}
+
+/// [`address_key`] into a reused buffer (one per order otherwise).
+fn address_key_into(a: &clawback_events::Address, out: &mut String) {
+    fn fold(s: &str, upper: bool, out: &mut String) {
+        let mut first = true;
+        for w in s.split_whitespace() {
+            if !first {
+                out.push(' ');
+            }
+            first = false;
+            for c in w.chars() {
+                if upper {
+                    out.extend(c.to_uppercase());
+                } else {
+                    out.extend(c.to_lowercase());
+                }
+            }
+        }
+    }
+    out.clear();
+    fold(&a.line1, false, out);
+    out.push_str(", ");
+    fold(&a.postal_code, true, out);
+    out.push(' ');
+    out.push_str(&a.country);
 }
 
 /// The undirected entity graph: interned nodes and capped adjacency lists.
 #[derive(Debug, Default)]
 pub struct Graph {
-    ix: HashMap<(NodeKind, Id), u32>,
+    /// Node number by id, one map per kind (looked up by `&str`, no key is built).
+    ix: [HashMap<Id, u32>; 10],
     nodes: Vec<(NodeKind, Id)>,
     adj: Vec<Vec<u32>>,
     /// Distinct neighbours ever linked (may exceed the listed ones).
@@ -107,30 +150,34 @@ pub struct Graph {
 }
 
 impl Graph {
-    fn node(&mut self, kind: NodeKind, id: &Id) -> u32 {
-        if let Some(&n) = self.ix.get(&(kind, id.clone())) {
+    fn node(&mut self, kind: NodeKind, id: &str) -> u32 {
+        let map = &mut self.ix[kind as usize];
+        if let Some(&n) = map.get(id) {
             return n;
         }
         let n = self.nodes.len() as u32;
-        self.ix.insert((kind, id.clone()), n);
-        self.nodes.push((kind, id.clone()));
+        let id = Id::from(id);
+        map.insert(id.clone(), n);
+        self.nodes.push((kind, id));
         self.adj.push(Vec::new());
         self.degree.push(0);
         n
     }
 
     /// Links two entities (idempotent; empty ids are ignored).
-    pub fn link(&mut self, a: (NodeKind, &Id), b: (NodeKind, &Id)) {
+    pub fn link(&mut self, a: (NodeKind, &str), b: (NodeKind, &str)) {
         if a.1.is_empty() || b.1.is_empty() || (a.0 == b.0 && a.1 == b.1) {
             return;
         }
         let x = self.node(a.0, a.1);
         let y = self.node(b.0, b.1);
+        // Lists never shrink, so a link made before is listed on any side that is not full
+        // (two full hubs linked again are counted again: their degree is approximate).
+        if self.adj[x as usize].contains(&y) || self.adj[y as usize].contains(&x) {
+            return;
+        }
         for (p, q) in [(x, y), (y, x)] {
             let list = &mut self.adj[p as usize];
-            if list.contains(&q) {
-                return;
-            }
             if list.len() < MAX_NEIGHBOURS {
                 list.push(q);
             }
@@ -140,7 +187,7 @@ impl Graph {
 
     /// The listed neighbours of an entity and its full degree.
     pub fn neighbours(&self, kind: NodeKind, id: &str) -> (Vec<(NodeKind, &Id)>, u32) {
-        let Some(&n) = self.ix.get(&(kind, Id::from(id))) else {
+        let Some(&n) = self.ix[kind as usize].get(id) else {
             return (Vec::new(), 0);
         };
         let list = self.adj[n as usize]
@@ -154,7 +201,7 @@ impl Graph {
     }
 
     pub fn contains(&self, kind: NodeKind, id: &str) -> bool {
-        self.ix.contains_key(&(kind, Id::from(id)))
+        self.ix[kind as usize].contains_key(id)
     }
 }
 
@@ -162,78 +209,126 @@ impl Graph {
 #[derive(Debug, Clone)]
 pub struct Item {
     pub sku: Id,
-    pub category: Id,
+    pub category: Name,
     pub quantity: i64,
     pub unit_price_minor: i64,
-    pub seller_id: Option<Id>,
+    pub seller_id: Option<Name>,
 }
 
-/// Something that happened to an order after it was placed.
+/// Something that happened to an order after it was placed (its delivery is in the
+/// engine's facts, so it is not repeated here: most orders then need no event at all).
 #[derive(Debug, Clone)]
 pub enum OrderEv {
-    Delivered {
-        carrier: Id,
-    },
     ReturnRequested {
         return_id: Id,
-        reason: Id,
+        reason: Name,
         units: i64,
     },
     ReturnLabel {
         return_id: Id,
-        carrier: Id,
+        carrier: Name,
     },
     ReturnReceived {
         return_id: Id,
-        employee_id: Id,
+        employee_id: Name,
         barcode_scanned: bool,
         /// The conditions of the received lines, e.g. `["empty"]`.
-        conditions: Vec<Id>,
+        conditions: Vec<Name>,
     },
     RefundRequested {
         refund_id: Id,
         amount_minor: i64,
-        currency: Id,
-        reason: Id,
-        channel: Id,
-        employee_id: Option<Id>,
+        currency: Name,
+        reason: Name,
+        channel: Name,
+        employee_id: Option<Name>,
     },
     RefundIssued {
         refund_id: Id,
         amount_minor: i64,
-        currency: Id,
+        currency: Name,
         override_: bool,
-        employee_id: Option<Id>,
+        employee_id: Option<Name>,
     },
     Chargeback {
         amount_minor: i64,
-        currency: Id,
+        currency: Name,
     },
     Contact {
         contact_id: Id,
-        employee_id: Id,
-        channel: Id,
+        employee_id: Name,
+        channel: Name,
     },
     EmployeeAction {
-        employee_id: Id,
-        action: Id,
+        employee_id: Name,
+        action: Name,
     },
 }
 
 /// An order as the events describe it.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct OrderRec {
     pub account_id: Id,
     pub placed_ms: i64,
     pub amount_minor: i64,
-    pub currency: Id,
+    pub currency: Name,
     pub items: Box<[Item]>,
     /// Where it was shipped: country and postal code (the rest is PII, in the graph).
-    pub ship_country: Id,
-    pub ship_postal: Id,
+    pub ship_country: Name,
     pub payment: Option<Id>,
+    /// The carrier that delivered it (the delivery itself is in the engine's facts).
+    pub carrier: Option<Name>,
     /// Oldest first (in the order the service applied them).
     pub events: Vec<(i64, OrderEv)>,
+}
+
+/// The orders: records in a vector and an index by id (a hash map of whole records would
+/// double at some size, and orders are the one table here that grows into millions).
+#[derive(Debug, Default)]
+pub struct Orders {
+    ix: HashMap<Id, u32>,
+    ids: Vec<Id>,
+    recs: Vec<OrderRec>,
+}
+
+impl Orders {
+    pub fn get(&self, id: &str) -> Option<&OrderRec> {
+        self.ix.get(id).map(|&i| &self.recs[i as usize])
+    }
+
+    fn get_mut(&mut self, id: &str) -> Option<&mut OrderRec> {
+        self.ix.get(id).map(|&i| &mut self.recs[i as usize])
+    }
+
+    pub fn contains_key(&self, id: &str) -> bool {
+        self.ix.contains_key(id)
+    }
+
+    /// Inserts or replaces; returns the order's number.
+    fn insert(&mut self, id: &Id, rec: OrderRec) -> (u32, bool) {
+        if let Some(&i) = self.ix.get(id.as_str()) {
+            self.recs[i as usize] = rec;
+            return (i, false);
+        }
+        let i = self.recs.len() as u32;
+        self.ix.insert(id.clone(), i);
+        self.ids.push(id.clone());
+        self.recs.push(rec);
+        (i, true)
+    }
+
+    /// The id and record of order number `i`.
+    pub fn at(&self, i: u32) -> Option<(&Id, &OrderRec)> {
+        Some((self.ids.get(i as usize)?, self.recs.get(i as usize)?))
+    }
+
+    pub fn len(&self) -> usize {
+        self.recs.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.recs.is_empty()
+    }
 }
 
 /// One line of an account's or employee's own timeline.
@@ -254,6 +349,10 @@ pub struct Timeline {
     /// Successful and failed logins, counted rather than listed.
     pub logins: u64,
     pub failed_logins: u64,
+    /// The device and IP of the latest successful login (a repeat links nothing new).
+    last_login: (Option<Id>, Option<Id>),
+    /// A hash of the address, card, device and IP of the latest order (likewise).
+    last_order: u64,
 }
 
 impl Timeline {
@@ -274,18 +373,32 @@ impl Timeline {
 #[derive(Debug, Default)]
 pub struct Detail {
     pub graph: Graph,
-    pub orders: HashMap<Id, OrderRec>,
-    /// Orders of each account, in the order placed.
-    pub account_orders: HashMap<Id, Vec<Id>>,
+    pub orders: Orders,
+    /// Orders of each account (numbers in [`Orders`]), in the order placed.
+    pub account_orders: HashMap<Id, Vec<u32>>,
     pub accounts: HashMap<Id, Timeline>,
     pub employees: HashMap<Id, Timeline>,
     return_order: HashMap<Id, Id>,
     refund_order: HashMap<Id, Id>,
     /// The channel of each reported message (`sms`, `email`, …), for advisories.
     pub report_channels: HashMap<Id, Id>,
+    /// The highest action id whose fed-back events were seen (see [`crate::feedback`]).
+    pub last_fed_action: u64,
+    names: Names,
+    /// Scratch for address keys.
+    buf: String,
 }
 
 impl Detail {
+    /// An account's orders, oldest first.
+    pub fn orders_of(&self, account: &str) -> impl Iterator<Item = (&Id, &OrderRec)> {
+        self.account_orders
+            .get(account)
+            .into_iter()
+            .flatten()
+            .filter_map(|&i| self.orders.at(i))
+    }
+
     fn order_ev(&mut self, order: &Id, ts: i64, ev: OrderEv) {
         if let Some(o) = self.orders.get_mut(order) {
             o.events.push((ts, ev));
@@ -293,21 +406,29 @@ impl Detail {
     }
 
     fn account(&mut self, id: &Id) -> &mut Timeline {
-        self.accounts.entry(id.clone()).or_default()
+        timeline(&mut self.accounts, id)
     }
 
     fn employee(&mut self, id: &Id) -> &mut Timeline {
-        self.employees.entry(id.clone()).or_default()
+        timeline(&mut self.employees, id)
     }
 
     /// Takes one applied event.
     pub fn observe(&mut self, ev: &Event) {
         use NodeKind as K;
         let t = ev.ts.unix_ms;
+        if let Some(n) = ev
+            .event_id
+            .strip_prefix(crate::feedback::ACTION_EVENT_PREFIX)
+            .and_then(|r| r.split('-').next())
+            .and_then(|n| n.parse::<u64>().ok())
+        {
+            self.last_fed_action = self.last_fed_action.max(n);
+        }
         let g = &mut self.graph;
         match &ev.body {
             Body::AccountCreated(a) => {
-                let acct = (K::Account, &a.account_id);
+                let acct = (K::Account, a.account_id.as_str());
                 if let Some(e) = email_key(&a.email) {
                     g.link(acct, (K::Email, &e));
                 }
@@ -315,7 +436,8 @@ impl Detail {
                     g.link(acct, (K::Phone, &p));
                 }
                 if let Some(addr) = &a.address {
-                    g.link(acct, (K::Address, &address_key(addr)));
+                    address_key_into(addr, &mut self.buf);
+                    g.link(acct, (K::Address, &self.buf));
                 }
                 if let Some(d) = &a.device_id {
                     g.link(acct, (K::Device, d));
@@ -327,7 +449,7 @@ impl Detail {
                     .push(t, "account_created", String::new());
             }
             Body::AccountUpdated(a) => {
-                let acct = (K::Account, &a.account_id);
+                let acct = (K::Account, a.account_id.as_str());
                 let mut changed = Vec::new();
                 if let Some(e) = a.email.as_deref().and_then(email_key) {
                     g.link(acct, (K::Email, &e));
@@ -338,7 +460,8 @@ impl Detail {
                     changed.push("phone");
                 }
                 if let Some(addr) = &a.address {
-                    g.link(acct, (K::Address, &address_key(addr)));
+                    address_key_into(addr, &mut self.buf);
+                    g.link(acct, (K::Address, &self.buf));
                     changed.push("address");
                 }
                 if a.name.is_some() {
@@ -354,17 +477,23 @@ impl Detail {
                     .push(t, "account_updated", changed.join(", "));
             }
             Body::Login(l) => {
-                if l.success {
-                    let acct = (K::Account, &l.account_id);
-                    if let Some(d) = &l.device_id {
-                        g.link(acct, (K::Device, d));
-                    }
-                    if let Some(ip) = &l.ip {
-                        g.link(acct, (K::Ip, ip));
-                    }
-                    self.account(&l.account_id).logins += 1;
-                } else {
-                    self.account(&l.account_id).failed_logins += 1;
+                let t = timeline(&mut self.accounts, &l.account_id);
+                if !l.success {
+                    t.failed_logins += 1;
+                    return;
+                }
+                t.logins += 1;
+                let seen = (l.device_id.clone(), l.ip.clone());
+                if t.last_login == seen {
+                    return;
+                }
+                t.last_login = seen;
+                let acct = (K::Account, l.account_id.as_str());
+                if let Some(d) = &l.device_id {
+                    self.graph.link(acct, (K::Device, d));
+                }
+                if let Some(ip) = &l.ip {
+                    self.graph.link(acct, (K::Ip, ip));
                 }
             }
             Body::PaymentMethodAdded(p) => {
@@ -390,80 +519,80 @@ impl Detail {
                     .push(t, "account_closed", detail);
             }
             Body::OrderPlaced(o) => {
-                let acct = (K::Account, &o.account_id);
-                g.link(acct, (K::Address, &address_key(&o.shipping_address)));
-                if let Some(p) = &o.payment_fingerprint {
-                    g.link(acct, (K::Payment, p));
-                }
-                if let Some(d) = &o.device_id {
-                    g.link(acct, (K::Device, d));
-                }
-                if let Some(ip) = &o.ip {
-                    g.link(acct, (K::Ip, ip));
-                }
-                for i in &o.items {
-                    if let Some(s) = &i.seller_id {
-                        g.link(acct, (K::Seller, s));
+                use std::hash::{Hash, Hasher};
+                address_key_into(&o.shipping_address, &mut self.buf);
+                let mut h = rustc_hash::FxHasher::default();
+                (&self.buf, &o.payment_fingerprint, &o.device_id, &o.ip).hash(&mut h);
+                let keys = h.finish();
+                let tl = timeline(&mut self.accounts, &o.account_id);
+                // Most orders repeat the previous one's address, card, device and IP.
+                if tl.last_order != keys {
+                    tl.last_order = keys;
+                    let acct = (K::Account, o.account_id.as_str());
+                    let g = &mut self.graph;
+                    g.link(acct, (K::Address, &self.buf));
+                    if let Some(p) = &o.payment_fingerprint {
+                        g.link(acct, (K::Payment, p));
+                    }
+                    if let Some(d) = &o.device_id {
+                        g.link(acct, (K::Device, d));
+                    }
+                    if let Some(ip) = &o.ip {
+                        g.link(acct, (K::Ip, ip));
                     }
                 }
-                if !self.orders.contains_key(&o.order_id) {
+                let rec = OrderRec {
+                    account_id: o.account_id.clone(),
+                    placed_ms: t,
+                    amount_minor: o.money.amount_minor,
+                    currency: self.names.get(&o.money.currency),
+                    items: o
+                        .items
+                        .iter()
+                        .map(|i| Item {
+                            sku: i.sku.clone(),
+                            category: self.names.get(&i.category),
+                            quantity: i.quantity,
+                            unit_price_minor: i.unit_price_minor,
+                            seller_id: i.seller_id.as_deref().map(|x| self.names.get(x)),
+                        })
+                        .collect(),
+                    ship_country: self.names.get(&o.shipping_address.country),
+                    payment: o.payment_fingerprint.clone(),
+                    carrier: None,
+                    events: Vec::new(),
+                };
+                let (n, new) = self.orders.insert(&o.order_id, rec);
+                if new {
                     self.account_orders
                         .entry(o.account_id.clone())
                         .or_default()
-                        .push(o.order_id.clone());
+                        .push(n);
                 }
-                self.orders.insert(
-                    o.order_id.clone(),
-                    OrderRec {
-                        account_id: o.account_id.clone(),
-                        placed_ms: t,
-                        amount_minor: o.money.amount_minor,
-                        currency: o.money.currency.clone(),
-                        items: o
-                            .items
-                            .iter()
-                            .map(|i| Item {
-                                sku: i.sku.clone(),
-                                category: i.category.clone(),
-                                quantity: i.quantity,
-                                unit_price_minor: i.unit_price_minor,
-                                seller_id: i.seller_id.clone(),
-                            })
-                            .collect(),
-                        ship_country: o.shipping_address.country.clone(),
-                        ship_postal: Id::from(o.shipping_address.postal_code.as_str()),
-                        payment: o.payment_fingerprint.clone(),
-                        events: Vec::new(),
-                    },
-                );
             }
             Body::ShipmentDelivered(s) => {
-                let carrier = s.carrier.clone();
-                self.order_ev(&s.order_id, t, OrderEv::Delivered { carrier });
+                let carrier = self.names.get(&s.carrier);
+                if let Some(o) = self.orders.get_mut(&s.order_id) {
+                    o.carrier = Some(carrier);
+                }
             }
             Body::ReturnRequested(r) => {
                 self.return_order
                     .insert(r.return_id.clone(), r.order_id.clone());
-                self.order_ev(
-                    &r.order_id,
-                    t,
-                    OrderEv::ReturnRequested {
-                        return_id: r.return_id.clone(),
-                        reason: Id::from(r.reason.as_str()),
-                        units: r.items.iter().map(|i| i.quantity).sum(),
-                    },
-                );
+                let ev = OrderEv::ReturnRequested {
+                    return_id: r.return_id.clone(),
+                    reason: self.names.get(r.reason.as_str()),
+                    units: r.items.iter().map(|i| i.quantity).sum(),
+                };
+                self.order_ev(&r.order_id, t, ev);
             }
             Body::ReturnLabelCreated(r) => {
                 if let Some(o) = self.return_order.get(&r.return_id).cloned() {
-                    self.order_ev(
-                        &o,
-                        t,
-                        OrderEv::ReturnLabel {
-                            return_id: r.return_id.clone(),
-                            carrier: r.carrier.clone(),
-                        },
-                    );
+                    let ev = OrderEv::ReturnLabel {
+                        return_id: r.return_id.clone(),
+                        carrier: self.names.get(&r.carrier),
+                    };
+                    self.order_ev(&o, t, ev);
                 }
             }
             Body::ReturnReceived(r) => {
@@ -472,20 +601,17 @@ impl Detail {
                         self.graph
                             .link((K::Employee, &r.employee_id), (K::Account, &acct));
                     }
-                    self.order_ev(
-                        &o,
-                        t,
-                        OrderEv::ReturnReceived {
-                            return_id: r.return_id.clone(),
-                            employee_id: r.employee_id.clone(),
-                            barcode_scanned: r.barcode_scanned,
-                            conditions: r
-                                .items
-                                .iter()
-                                .map(|i| Id::from(i.condition.as_str()))
-                                .collect(),
-                        },
-                    );
+                    let ev = OrderEv::ReturnReceived {
+                        return_id: r.return_id.clone(),
+                        employee_id: self.names.get(&r.employee_id),
+                        barcode_scanned: r.barcode_scanned,
+                        conditions: r
+                            .items
+                            .iter()
+                            .map(|i| self.names.get(i.condition.as_str()))
+                            .collect(),
+                    };
+                    self.order_ev(&o, t, ev);
                 }
                 let scanned = if r.barcode_scanned {
                     "barcode scanned"
@@ -509,18 +635,15 @@ impl Detail {
                         format!("refund {} for account {}", r.refund_id, r.account_id),
                     );
                 }
-                self.order_ev(
-                    &r.order_id,
-                    t,
-                    OrderEv::RefundRequested {
-                        refund_id: r.refund_id.clone(),
-                        amount_minor: r.money.amount_minor,
-                        currency: r.money.currency.clone(),
-                        reason: Id::from(r.reason.as_str()),
-                        channel: Id::from(r.channel.as_str()),
-                        employee_id: r.employee_id.clone(),
-                    },
-                );
+                let ev = OrderEv::RefundRequested {
+                    refund_id: r.refund_id.clone(),
+                    amount_minor: r.money.amount_minor,
+                    currency: self.names.get(&r.money.currency),
+                    reason: self.names.get(r.reason.as_str()),
+                    channel: self.names.get(r.channel.as_str()),
+                    employee_id: r.employee_id.as_deref().map(|e| self.names.get(e)),
+                };
+                self.order_ev(&r.order_id, t, ev);
             }
             Body::RefundIssued(r) => {
                 if let Some(e) = &r.employee_id {
@@ -529,31 +652,25 @@ impl Detail {
                         .push(t, "refund_issued", format!("refund {}{o}", r.refund_id));
                 }
                 if let Some(o) = self.refund_order.get(&r.refund_id).cloned() {
-                    self.order_ev(
-                        &o,
-                        t,
-                        OrderEv::RefundIssued {
-                            refund_id: r.refund_id.clone(),
-                            amount_minor: r.money.amount_minor,
-                            currency: r.money.currency.clone(),
-                            override_: r.override_,
-                            employee_id: r.employee_id.clone(),
-                        },
-                    );
+                    let ev = OrderEv::RefundIssued {
+                        refund_id: r.refund_id.clone(),
+                        amount_minor: r.money.amount_minor,
+                        currency: self.names.get(&r.money.currency),
+                        override_: r.override_,
+                        employee_id: r.employee_id.as_deref().map(|e| self.names.get(e)),
+                    };
+                    self.order_ev(&o, t, ev);
                 }
             }
             Body::Chargeback(c) => {
-                self.order_ev(
-                    &c.order_id,
-                    t,
-                    OrderEv::Chargeback {
-                        amount_minor: c.money.amount_minor,
-                        currency: c.money.currency.clone(),
-                    },
-                );
+                let ev = OrderEv::Chargeback {
+                    amount_minor: c.money.amount_minor,
+                    currency: self.names.get(&c.money.currency),
+                };
+                self.order_ev(&c.order_id, t, ev);
             }
             Body::SupportContact(c) => {
-                let emp = (K::Employee, &c.employee_id);
+                let emp = (K::Employee, c.employee_id.as_str());
                 if let Some(a) = &c.account_id {
                     g.link(emp, (K::Account, a));
                 }
@@ -589,19 +706,16 @@ impl Detail {
                     );
                 }
                 if let Some(o) = &c.order_id {
-                    self.order_ev(
-                        o,
-                        t,
-                        OrderEv::Contact {
-                            contact_id: c.contact_id.clone(),
-                            employee_id: c.employee_id.clone(),
-                            channel: Id::from(c.channel.as_str()),
-                        },
-                    );
+                    let ev = OrderEv::Contact {
+                        contact_id: c.contact_id.clone(),
+                        employee_id: self.names.get(&c.employee_id),
+                        channel: self.names.get(c.channel.as_str()),
+                    };
+                    self.order_ev(o, t, ev);
                 }
             }
             Body::EmployeeLogin(l) => {
-                let emp = (K::Employee, &l.employee_id);
+                let emp = (K::Employee, l.employee_id.as_str());
                 if l.success {
                     if let Some(d) = &l.device_id {
                         g.link(emp, (K::Device, d));
@@ -636,14 +750,11 @@ impl Detail {
                     format!("{} {}", a.action, on.join(", ")),
                 );
                 if let Some(o) = &a.order_id {
-                    self.order_ev(
-                        o,
-                        t,
-                        OrderEv::EmployeeAction {
-                            employee_id: a.employee_id.clone(),
-                            action: Id::from(a.action.as_str()),
-                        },
-                    );
+                    let ev = OrderEv::EmployeeAction {
+                        employee_id: self.names.get(&a.employee_id),
+                        action: self.names.get(a.action.as_str()),
+                    };
+                    self.order_ev(o, t, ev);
                 }
             }
             Body::DataAccess(d) => {
@@ -698,6 +809,11 @@ impl Detail {
             _ => {}
         }
     }
+}
+
+/// The timeline of an id, made on first use (ids are short: the key's clone is a copy).
+fn timeline<'a>(map: &'a mut HashMap<Id, Timeline>, id: &Id) -> &'a mut Timeline {
+    map.entry(id.clone()).or_default()
 }
 
 /// At most `n` characters of `s`, with `…` when cut.

@@ -53,6 +53,14 @@ pub fn label_kind(alert_kind: &str) -> String {
     .to_string()
 }
 
+/// Whether an action kind appends any event.
+pub fn feeds_back(kind: ActionKind) -> bool {
+    matches!(
+        kind,
+        ActionKind::CloseAccount | ActionKind::Escalate | ActionKind::MarkLegit
+    )
+}
+
 /// The contract lines (JSON) an action appends to the log, in order.
 pub fn action_events(a: &CaseAction, target: &Target) -> Vec<String> {
     let mut out = Vec::new();

@@ -62,6 +62,10 @@ pub struct Index {
     pub events_applied: u64,
     /// Orders, timelines and the entity graph (see [`crate::detail`]).
     pub detail: crate::detail::Detail,
+    /// `serve --no-entity-detail`: keep no [`crate::detail`] (saves its memory, about 0.1 KB
+    /// per event on a retailer's mix; the graph, entity pages and export timelines are then
+    /// empty).
+    pub detail_off: bool,
 }
 
 fn set(slot: &mut Option<String>, v: &Option<String>) {
@@ -74,7 +78,9 @@ impl Index {
     /// Takes one applied event and what the engine made of it.
     pub fn observe(&mut self, ev: &Event, out: &Outputs) {
         self.events_applied += 1;
-        self.detail.observe(ev);
+        if !self.detail_off {
+            self.detail.observe(ev);
+        }
         for d in &out.decisions {
             *self
                 .decisions_by_outcome
