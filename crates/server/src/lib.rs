@@ -4,7 +4,9 @@
 //! POST /v1/events ─► split body ─► parse_line ─► store::Log append + fsync ─► Sequencer(0) ─► Engine ─► Index
 //! GET  /v1/...    ─► key + role + rate limit ─► Index / engine facts ─► mask PII unless justified
 //!                                                  └─ unmasked: audit record (cases) + data_access event (log, engine)
-//! engine alerts ─► group_key ─► CaseStore::attach_alerts;  case actions ─► CaseStore + DIR/outbound.jsonl
+//! engine alerts ─► group_key ─► CaseStore::attach_alerts
+//! case action ─► CaseStore ─► contract events (account_closed, label) ─► Log + engine
+//!                          └─► DIR/outbound.jsonl ─► webhook task (HMAC-signed POST, cursor)
 //! ```
 //! The binary (`clawback serve`) opens the data directory, replays the stored log into an
 //! [`Engine`](clawback_engine::Engine) and an [`Index`] the same way `replay --data` does,
