@@ -40,14 +40,73 @@ pub struct ServeArgs {
     /// Requests each API key may send at once, above the sustained rate.
     #[arg(long, value_name = "N", default_value_t = 2000.0)]
     pub burst: f64,
+    /// POST each case action's outbound event to this http:// URL, signed with HMAC-SHA256
+    /// (`X-Clawback-Signature: sha256=HEX`), retried with backoff until acknowledged.
+    #[arg(long, value_name = "URL", requires = "webhook_secret_source")]
+    pub webhook_url: Option<String>,
+    /// File holding the webhook's HMAC secret (trailing newline ignored).
+    #[arg(long, value_name = "FILE", group = "webhook_secret_source")]
+    pub webhook_secret_file: Option<PathBuf>,
+    /// Name of an environment variable holding the webhook's HMAC secret.
+    #[arg(long, value_name = "VAR", group = "webhook_secret_source")]
+    pub webhook_secret_env: Option<String>,
+    /// First retry delay of a failed webhook delivery, in milliseconds (doubles up to 60 s).
+    #[arg(long, value_name = "MS", default_value_t = 500)]
+    pub webhook_backoff_ms: u64,
+    /// Keep no entity detail (orders with their lines, timelines, the entity graph): less
+    /// memory, but `GET /v1/graph`, the console's entity pages and the export's timeline
+    /// are then empty.
+    #[arg(long)]
+    pub no_entity_detail: bool,
     #[command(flatten)]
     pub setup: EngineSetup,
+}
+
+/// The webhook's configuration from the flags, if one is asked for.
+fn webhook_config(args: &ServeArgs) -> Result<Option<clawback_server::webhook::WebhookConfig>> {
+    let Some(url) = &args.webhook_url else {
+        return Ok(None);
+    };
+    clawback_server::webhook::parse_url(url).context("--webhook-url")?;
+    let secret = match (&args.webhook_secret_file, &args.webhook_secret_env) {
+        (Some(f), _) => {
+            let mut s = std::fs::read(f).with_context(|| {
+                format!(
+                    "reading the webhook secret file {} (--webhook-secret-file)",
+                    f.display()
+                )
+            })?;
+            while s.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {
+                s.pop();
+            }
+            s
+        }
+        (None, Some(var)) => std::env::var(var)
+            .with_context(|| format!("--webhook-secret-env {var}: the variable is not set"))?
+            .into_bytes(),
+        (None, None) => {
+            bail!("--webhook-url needs --webhook-secret-file FILE or --webhook-secret-env VAR")
+        }
+    };
+    if secret.is_empty() {
+        bail!("{}", clawback_server::webhook::WebhookError::EmptySecret);
+    }
+    Ok(Some(clawback_server::webhook::WebhookConfig {
+        url: url.clone(),
+        secret,
+        outbox: outbound_path(&args.data),
+        cursor: args.data.join("outbound.cursor"),
+        initial_backoff: std::time::Duration::from_millis(args.webhook_backoff_ms.max(1)),
+        max_backoff: std::time::Duration::from_secs(60),
+        timeout: std::time::Duration::from_secs(10),
+    }))
 }
 
 /// Opens the data directory, replays its log into the engine and serves until SIGINT or
 /// SIGTERM.
 pub fn serve(args: &ServeArgs) -> Result<()> {
     let data = &args.data;
+    let webhook = webhook_config(args)?;
     std::fs::create_dir_all(data)
         .with_context(|| format!("cannot create the data directory {}", data.display()))?;
     // The writable log first: it takes the directory's lock and cuts a torn tail, so the
@@ -58,7 +117,10 @@ pub fn serve(args: &ServeArgs) -> Result<()> {
     let cases = SqliteStore::open(&cases_file)
         .with_context(|| format!("opening the case store {}", cases_file.display()))?;
     let mut engine = args.setup.build()?;
-    let mut index = Index::default();
+    let mut index = Index {
+        detail_off: args.no_entity_detail,
+        ..Index::default()
+    };
     // Same path as `replay --data`, with no reorder slack: the live service applies events
     // in the order they became durable, so a restart must too.
     let summary = {
@@ -105,12 +167,15 @@ pub fn serve(args: &ServeArgs) -> Result<()> {
     let filed = core
         .reconcile_cases()
         .context("filing the replayed alerts into cases")?;
+    let fed_back = core
+        .reconcile_feedback()
+        .context("feeding back case actions whose events were not logged")?;
     let emitted = core
         .reconcile_outbound()
         .with_context(|| format!("writing missing case actions to {}", opath.display()))?;
     writeln!(
         std::io::stderr().lock(),
-        "replayed {} events ({} decisions, {} alerts) from {} in {:.2}s; repaired {} torn bytes; re-fed {fed} audit events; filed {filed} alert emissions into cases; re-emitted {emitted} outbound actions",
+        "replayed {} events ({} decisions, {} alerts) from {} in {:.2}s; repaired {} torn bytes; re-fed {fed} audit events and {fed_back} case-action events; filed {filed} alert emissions into cases; re-emitted {emitted} outbound actions",
         summary.events,
         summary.decisions,
         summary.alerts,
@@ -123,7 +188,7 @@ pub fn serve(args: &ServeArgs) -> Result<()> {
         rate_per_sec: args.rate_limit,
         burst: args.burst,
     };
-    clawback_server::serve(core, args.listen, limits, |addr| {
+    clawback_server::serve_with(core, args.listen, limits, webhook, |addr| {
         // Tests and scripts read this line to find the port.
         let mut out = std::io::stdout().lock();
         let _ = writeln!(out, "listening on http://{addr}");

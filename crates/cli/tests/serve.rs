@@ -439,6 +439,9 @@ fn serve_posts_a_world_reads_it_back_audits_pii_and_survives_sigkill() {
         "/v1/cases/{id}/assign",
         "/v1/cases/{id}/notes",
         "/v1/cases/{id}/actions",
+        "/v1/cases/{id}/export",
+        "/v1/graph/{type}/{id}",
+        "/v1/advisories",
         "/healthz",
         "/metrics",
     ] {
@@ -1180,7 +1183,16 @@ fn console_logs_in_lists_the_queue_draws_a_case_masks_for_viewers_and_works_a_ca
     if let Some(acct) = account {
         let r = console_get(&server, &ivy, &format!("/console/search?q={acct}"));
         assert_eq!(r.status, 303);
-        assert!(r.headers["location"].starts_with("/console/cases/case-"));
+        assert_eq!(r.headers["location"], format!("/console/accounts/{acct}"));
+        // The account page lists the case among the alerts naming it.
+        let html = text(&console_get(
+            &server,
+            &ivy,
+            &format!("/console/accounts/{acct}"),
+        ));
+        assert!(
+            html.contains(&format!("/console/cases/{id}")) || html.contains("/console/cases/case-")
+        );
     }
     let r = console_get(&server, &ivy, "/console/search?q=no-such-thing");
     assert_eq!(r.status, 404);
@@ -1189,4 +1201,692 @@ fn console_logs_in_lists_the_queue_draws_a_case_masks_for_viewers_and_works_a_ca
     let r = console_post(&server, &ivy, "/console/logout", &format!("csrf={csrf}"));
     assert_eq!(r.status, 303);
     assert_eq!(console_get(&server, &ivy, "/console/").status, 303);
+}
+
+// ---------------------------------------------------------------- actions fed back, webhook, export
+
+/// One request a test receiver got.
+#[derive(Debug, Clone)]
+struct Received {
+    headers: HashMap<String, String>,
+    body: Vec<u8>,
+    answered: u16,
+}
+
+/// A webhook receiver on an ephemeral port: answers 500 to its first `fail_first` requests,
+/// then 200; records every request.
+fn receiver(fail_first: usize) -> (String, std::sync::Arc<std::sync::Mutex<Vec<Received>>>) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    let got = std::sync::Arc::new(std::sync::Mutex::new(Vec::<Received>::new()));
+    let log = std::sync::Arc::clone(&got);
+    std::thread::spawn(move || {
+        for conn in listener.incoming() {
+            let Ok(mut s) = conn else { continue };
+            s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+            let mut raw = Vec::new();
+            let mut buf = [0u8; 4096];
+            let head_end = loop {
+                let n = s.read(&mut buf).unwrap_or(0);
+                if n == 0 {
+                    break None;
+                }
+                raw.extend_from_slice(&buf[..n]);
+                if let Some(p) = raw.windows(4).position(|w| w == b"\r\n\r\n") {
+                    break Some(p);
+                }
+            };
+            let Some(head_end) = head_end else { continue };
+            let head = String::from_utf8_lossy(&raw[..head_end]).to_string();
+            let headers: HashMap<String, String> = head
+                .lines()
+                .skip(1)
+                .filter_map(|l| l.split_once(':'))
+                .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
+                .collect();
+            let len: usize = headers
+                .get("content-length")
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0);
+            let mut body = raw[head_end + 4..].to_vec();
+            while body.len() < len {
+                let n = s.read(&mut buf).unwrap_or(0);
+                if n == 0 {
+                    break;
+                }
+                body.extend_from_slice(&buf[..n]);
+            }
+            let mut g = log.lock().unwrap();
+            let status = if g.len() < fail_first { 500 } else { 200 };
+            g.push(Received {
+                headers,
+                body,
+                answered: status,
+            });
+            drop(g);
+            let _ = s.write_all(
+                format!("HTTP/1.1 {status} X\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+                    .as_bytes(),
+            );
+        }
+    });
+    (addr, got)
+}
+
+fn hmac_hex(secret: &[u8], body: &[u8]) -> String {
+    use hmac::Mac;
+    let mut m = hmac::Hmac::<sha2::Sha256>::new_from_slice(secret).unwrap();
+    m.update(body);
+    m.finalize()
+        .into_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn sha256_hex(b: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(b)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Every event in the data directory's log.
+fn log_events(data: &Path) -> Vec<Value> {
+    let mut r = clawback_store::LogReader::open(data).unwrap();
+    let mut out = Vec::new();
+    while let Some(rec) = r.next_record().unwrap() {
+        out.push(serde_json::from_slice(rec.event_json).unwrap());
+    }
+    out
+}
+
+fn wait_for(what: &str, mut ok: impl FnMut() -> bool) {
+    for _ in 0..400 {
+        if ok() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("timed out waiting for {what}");
+}
+
+#[test]
+fn actions_are_fed_back_delivered_signed_to_a_webhook_and_cases_export_as_evidence() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let events_file = simulate(tmp.path());
+    let body = std::fs::read_to_string(&events_file).unwrap();
+    let lines: Vec<Value> = body
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let admin = create_key(&data, "admin", "ops");
+    let viewer = create_key(&data, "viewer", "val");
+    let investigator = create_key(&data, "investigator", "ivy");
+    let secret_file = tmp.path().join("webhook.secret");
+    let secret = b"test-secret-0123456789abcdef";
+    std::fs::write(&secret_file, [&secret[..], b"\n"].concat()).unwrap();
+    let (hook, got) = receiver(2);
+    let url = format!("http://{hook}/clawback/hook");
+    let secret_arg = secret_file.to_str().unwrap().to_string();
+    let webhook_args = [
+        "--webhook-url",
+        url.as_str(),
+        "--webhook-secret-file",
+        secret_arg.as_str(),
+        "--webhook-backoff-ms",
+        "50",
+    ];
+    let server = Server::start(&data, &webhook_args);
+    let r = post(&server, &admin, "application/x-ndjson", body.as_bytes());
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+
+    // A ring case and two of its accounts, the first with a device at signup.
+    let cases = server.get("/v1/cases?kind=ring", &viewer).json();
+    let id = cases["cases"][0]["case_id"].as_str().unwrap().to_string();
+    let base = format!("/v1/cases/{id}");
+    let detail = server.get(&base, &viewer).json();
+    let mut accounts: Vec<String> = Vec::new();
+    for a in detail["alerts"].as_array().unwrap() {
+        for e in a["entities"].as_array().unwrap() {
+            let acct = e["id"].as_str().unwrap().to_string();
+            if e["type"] == "account" && !accounts.contains(&acct) {
+                accounts.push(acct);
+            }
+        }
+    }
+    let signup_of = |acct: &str| {
+        lines
+            .iter()
+            .find(|v| v["type"] == "account_created" && v["account_id"] == acct)
+            .cloned()
+    };
+    let closed = accounts
+        .iter()
+        .find(|a| signup_of(a).is_some_and(|s| s["device_id"].is_string()))
+        .expect("a ring account with a device at signup")
+        .clone();
+    let legit = accounts.iter().find(|a| **a != closed).unwrap().clone();
+    let signup = signup_of(&closed).unwrap();
+
+    // close_account: an account_closed by the retailer and a fraud label, in the log and
+    // applied by the engine.
+    let act = |action: &str, target: &str| {
+        post_json(
+            &server,
+            &investigator,
+            &format!("{base}/actions"),
+            &json!({"action": action, "target": target}),
+        )
+    };
+    let stored = |s: &Server| {
+        s.req("GET", "/healthz", &[], b"").json()["stored_events"]
+            .as_u64()
+            .unwrap()
+    };
+    let before = stored(&server);
+    let r = act("close_account", &closed);
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    assert_eq!(
+        r.json()["events"],
+        json!(["clawback-action-1-closed", "clawback-action-1-label"])
+    );
+    assert_eq!(stored(&server), before + 2);
+    let acct = server
+        .get(&format!("/v1/accounts/{closed}"), &viewer)
+        .json();
+    assert_eq!(
+        (acct["closed"].as_bool(), acct["banned"].as_bool()),
+        (Some(true), Some(true))
+    );
+    let r = act("mark_legit", &legit);
+    assert_eq!(r.json()["events"], json!(["clawback-action-2-label"]));
+    let r = act("hold_refunds", &legit);
+    assert_eq!(r.json()["events"], json!([]));
+    let log = log_events(&data);
+    let find = |eid: &str| {
+        log.iter()
+            .find(|v| v["event_id"] == eid)
+            .unwrap_or_else(|| panic!("{eid} not in the log"))
+            .clone()
+    };
+    let c = find("clawback-action-1-closed");
+    assert_eq!(
+        (
+            c["type"].as_str(),
+            c["account_id"].as_str(),
+            c["by"].as_str()
+        ),
+        (
+            Some("account_closed"),
+            Some(closed.as_str()),
+            Some("retailer")
+        )
+    );
+    let l = find("clawback-action-1-label");
+    assert_eq!(l["type"], "label");
+    assert_eq!(l["entity"], "account");
+    assert_eq!(l["id"], closed.as_str());
+    assert_eq!(l["label"], "fraud");
+    assert_eq!(l["kind"], "refund_service");
+    assert_eq!(l["group"], id.as_str());
+    let l = find("clawback-action-2-label");
+    assert_eq!(
+        (l["id"].as_str(), l["label"].as_str()),
+        (Some(legit.as_str()), Some("legit"))
+    );
+
+    // The ban is what the signup checks look for: a new account on the closed one's device.
+    let evader = json!({
+        "event_id": "evader-signup-1", "type": "account_created", "ts": "2027-01-05T10:00:00Z",
+        "account_id": "acct-evader-1", "email": "someone.new@example.org",
+        "device_id": signup["device_id"],
+    });
+    let r = post(
+        &server,
+        &admin,
+        "application/json",
+        evader.to_string().as_bytes(),
+    );
+    let d = &r.json()["decisions"][0];
+    assert_eq!(d["point"], "signup");
+    assert!(
+        d["reasons"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["code"] == "linked_to_banned_account"
+                && r["detail"].as_str().unwrap().contains(closed.as_str())),
+        "{d}"
+    );
+
+    // The webhook: three actions, the first after two refusals; every request signed.
+    wait_for("three deliveries", || {
+        got.lock()
+            .unwrap()
+            .iter()
+            .filter(|x| x.answered == 200)
+            .count()
+            == 3
+    });
+    let reqs = got.lock().unwrap().clone();
+    assert_eq!(reqs.len(), 5);
+    for (i, q) in reqs.iter().enumerate() {
+        let want_id = format!("clawback-action-{}", i.saturating_sub(2) + 1);
+        assert_eq!(q.headers["x-clawback-delivery"], want_id, "request {i}");
+        assert_eq!(
+            q.headers["x-clawback-signature"],
+            format!("sha256={}", hmac_hex(secret, &q.body))
+        );
+        assert_eq!(q.headers["content-type"], "application/json");
+    }
+    assert_eq!(reqs[0].body, reqs[2].body, "a retry sends the same bytes");
+    let outbox = std::fs::read_to_string(data.join("outbound.jsonl")).unwrap();
+    let delivered: Vec<String> = reqs
+        .iter()
+        .filter(|x| x.answered == 200)
+        .map(|x| String::from_utf8(x.body.clone()).unwrap())
+        .collect();
+    assert_eq!(delivered, outbox.lines().collect::<Vec<_>>());
+    wait_for("the cursor", || {
+        std::fs::read_to_string(data.join("outbound.cursor")).is_ok_and(|c| c.trim() == "3")
+    });
+    let m = String::from_utf8(server.get("/metrics", &viewer).body).unwrap();
+    assert!(m.contains("clawback_webhook_deliveries_total 3"), "{m}");
+    assert!(
+        m.contains("clawback_webhook_failed_attempts_total 2"),
+        "{m}"
+    );
+
+    // Evidence export: investigators and admins, justified; audited; hashes that check.
+    let export = format!("{base}/export");
+    let r = server.get(&export, &viewer);
+    assert_eq!((r.status, r.code().as_str()), (403, "forbidden"));
+    let r = server.get(&export, &investigator);
+    assert_eq!(
+        (r.status, r.code().as_str()),
+        (400, "invalid_justification")
+    );
+    let r = server.get("/v1/cases/case-999999/export", &admin);
+    assert_eq!(r.status, 400, "justification is checked first");
+    let r = server.req(
+        "GET",
+        "/v1/cases/case-999999/export",
+        &[
+            ("Authorization", &format!("Bearer {admin}")),
+            ("X-Justification", "warrant-42"),
+        ],
+        b"",
+    );
+    assert_eq!((r.status, r.code().as_str()), (404, "case_not_found"));
+    let r = server.req(
+        "GET",
+        &export,
+        &[
+            ("Authorization", &format!("Bearer {investigator}")),
+            ("X-Justification", "warrant-42"),
+        ],
+        b"",
+    );
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    assert_eq!(r.headers["content-type"], "application/x-tar");
+    assert!(r.headers["content-disposition"].contains(&format!("{id}-evidence.tar")));
+    assert_eq!(r.headers["x-clawback-bundle-sha256"], sha256_hex(&r.body));
+    let mut files: HashMap<String, Vec<u8>> = HashMap::new();
+    let mut ar = tar::Archive::new(r.body.as_slice());
+    for e in ar.entries().unwrap() {
+        let mut e = e.unwrap();
+        let name = e.path().unwrap().to_string_lossy().to_string();
+        let mut b = Vec::new();
+        e.read_to_end(&mut b).unwrap();
+        files.insert(name, b);
+    }
+    let file = |n: &str| files[&format!("{id}/{n}")].clone();
+    let manifest: Value = serde_json::from_slice(&file("manifest.json")).unwrap();
+    assert_eq!(manifest["case_id"], id.as_str());
+    assert_eq!(manifest["exported_by"], "ivy");
+    assert_eq!(manifest["justification"], "warrant-42");
+    let listed = manifest["files"].as_array().unwrap();
+    assert_eq!(listed.len(), 3);
+    for f in listed {
+        let b = file(f["name"].as_str().unwrap());
+        assert_eq!(f["sha256"].as_str().unwrap(), sha256_hex(&b), "{f}");
+        assert_eq!(f["bytes"].as_u64().unwrap(), b.len() as u64);
+    }
+    assert_eq!(files.len(), 4, "{:?}", files.keys());
+    let audit = server.get("/v1/audit?limit=1000", &admin).json();
+    let rec = audit["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["resource"] == "case_export")
+        .expect("the export is audited")
+        .clone();
+    assert_eq!(manifest["audit_seq"], rec["seq"]);
+    assert_eq!(manifest["audit_hash"], rec["hash"]);
+    assert_eq!(rec["justification"], "warrant-42");
+    let case_json: Value = serde_json::from_slice(&file("case.json")).unwrap();
+    assert_eq!(case_json["case"]["case_id"], id.as_str());
+    assert_eq!(case_json["actions"].as_array().unwrap().len(), 3);
+    assert!(
+        case_json["audit"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["seq"] == rec["seq"])
+    );
+    let entities = String::from_utf8(file("entities.csv")).unwrap();
+    assert!(entities.starts_with("type,id,email,"));
+    assert!(
+        entities.contains(signup["email"].as_str().unwrap()),
+        "the export is unmasked"
+    );
+    let timeline = String::from_utf8(file("timeline.csv")).unwrap();
+    assert!(
+        timeline.starts_with("ts,type,account_id,order_id,ids,amount_minor,currency,detail\r\n")
+    );
+    assert!(timeline.contains(",order_placed,") && timeline.contains(",alert:fraud_ring,"));
+    // ... and fed to the insider detectors as an export by ivy.
+    let emp = server.get("/v1/employees/ivy", &viewer).json();
+    assert_eq!(emp["exports"].as_u64(), Some(1), "{emp}");
+    // The console exports the same way (and a viewer cannot).
+    let ivy = console_login(&server, &investigator);
+    let html = text(&console_get(&server, &ivy, &format!("/console/cases/{id}")));
+    assert!(html.contains("id=\"export-form\""));
+    let r = console_get(
+        &server,
+        &ivy,
+        &format!("/console/cases/{id}/export?justification=warrant-43"),
+    );
+    assert_eq!(r.status, 200);
+    assert_eq!(r.headers["content-type"], "application/x-tar");
+    let val = console_login(&server, &viewer);
+    let r = console_get(
+        &server,
+        &val,
+        &format!("/console/cases/{id}/export?justification=x"),
+    );
+    assert_eq!(r.status, 403);
+
+    // SIGKILL and restart: nothing is fed back or delivered twice; new actions go on.
+    let stored_before = stored(&server);
+    server.kill();
+    let server = Server::start(&data, &webhook_args);
+    assert_eq!(stored(&server), stored_before, "no action fed back twice");
+    std::thread::sleep(Duration::from_millis(800));
+    assert_eq!(
+        got.lock().unwrap().len(),
+        5,
+        "nothing redelivered after the cursor"
+    );
+    let r = post_json(
+        &server,
+        &admin,
+        &format!("{base}/actions"),
+        &json!({"action": "escalate", "target": closed}),
+    );
+    assert_eq!(r.json()["events"], json!(["clawback-action-4-label"]));
+    wait_for("the fourth delivery", || got.lock().unwrap().len() == 6);
+    let last = got.lock().unwrap()[5].clone();
+    assert_eq!(last.headers["x-clawback-delivery"], "clawback-action-4");
+    let ev: Value = serde_json::from_slice(&last.body).unwrap();
+    assert_eq!(
+        (ev["action"].as_str(), ev["who"].as_str()),
+        (Some("escalate"), Some("ops"))
+    );
+}
+
+// ---------------------------------------------------------------- graph, entity pages, advisories
+
+#[test]
+fn graph_entity_pages_search_and_advisories() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let events_file = simulate(tmp.path());
+    let body = std::fs::read_to_string(&events_file).unwrap();
+    let lines: Vec<Value> = body
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let admin = create_key(&data, "admin", "ops");
+    let viewer = create_key(&data, "viewer", "val");
+    let investigator = create_key(&data, "investigator", "ivy");
+    let server = Server::start(&data, &[]);
+    let r = post(&server, &admin, "application/x-ndjson", body.as_bytes());
+    assert_eq!(r.status, 200);
+
+    // An account with an e-mail, a device and orders.
+    let signup = lines
+        .iter()
+        .find(|v| {
+            v["type"] == "account_created"
+                && v["device_id"].is_string()
+                && lines
+                    .iter()
+                    .any(|o| o["type"] == "order_placed" && o["account_id"] == v["account_id"])
+        })
+        .unwrap()
+        .clone();
+    let acct = signup["account_id"].as_str().unwrap();
+    let email = signup["email"].as_str().unwrap().to_lowercase();
+    let device = signup["device_id"].as_str().unwrap();
+    let order = lines
+        .iter()
+        .find(|o| o["type"] == "order_placed" && o["account_id"] == acct)
+        .unwrap()
+        .clone();
+    let order_id = order["order_id"].as_str().unwrap();
+
+    // The graph: masked for a viewer, well formed, depth and size capped.
+    let r = server.get(&format!("/v1/graph/account/{acct}?depth=2"), &viewer);
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    let g = r.json();
+    assert_eq!(g["masked"], true);
+    let nodes = g["nodes"].as_array().unwrap();
+    assert_eq!(
+        (nodes[0]["type"].as_str(), nodes[0]["id"].as_str()),
+        (Some("account"), Some(acct))
+    );
+    assert!(nodes.iter().all(|n| n["depth"].as_u64().unwrap() <= 2));
+    for want in [("device", device), ("order", order_id)] {
+        assert!(
+            nodes
+                .iter()
+                .any(|n| n["type"] == want.0 && n["id"] == want.1),
+            "{want:?} next to {acct}"
+        );
+    }
+    assert!(nodes.iter().any(|n| n["type"] == "email"));
+    assert!(
+        !String::from_utf8_lossy(&r.body).contains(&email),
+        "email shown to a viewer"
+    );
+    for l in g["links"].as_array().unwrap() {
+        let (a, b) = (l["source"].as_u64().unwrap(), l["target"].as_u64().unwrap());
+        assert!(a < b && (b as usize) < nodes.len());
+    }
+    let small = server
+        .get(
+            &format!("/v1/graph/account/{acct}?depth=3&limit=3"),
+            &viewer,
+        )
+        .json();
+    assert_eq!(small["nodes"].as_array().unwrap().len(), 3);
+    assert_eq!(small["truncated"], true);
+    let zero = server
+        .get(&format!("/v1/graph/account/{acct}?depth=0"), &viewer)
+        .json();
+    assert_eq!(zero["nodes"].as_array().unwrap().len(), 1);
+    let r = server.get(&format!("/v1/graph/account/{acct}?depth=4"), &viewer);
+    assert_eq!((r.status, r.code().as_str()), (400, "invalid_parameter"));
+    let r = server.get("/v1/graph/planet/earth", &viewer);
+    assert_eq!((r.status, r.code().as_str()), (400, "invalid_parameter"));
+    let r = server.get("/v1/graph/device/no-such-device", &viewer);
+    assert_eq!((r.status, r.code().as_str()), (404, "entity_not_found"));
+    let d = server
+        .get(&format!("/v1/graph/device/{device}"), &viewer)
+        .json();
+    assert!(
+        d["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n["id"] == acct)
+    );
+    let o = server
+        .get(&format!("/v1/graph/order/{order_id}"), &viewer)
+        .json();
+    assert!(
+        o["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n["id"] == acct)
+    );
+    // Justified, an investigator sees the e-mail, and the read is audited.
+    let r = server.req(
+        "GET",
+        &format!("/v1/graph/account/{acct}?depth=1"),
+        &[
+            ("Authorization", &format!("Bearer {investigator}")),
+            ("X-Justification", "ticket-9"),
+        ],
+        b"",
+    );
+    assert_eq!(r.json()["masked"], false);
+    assert!(String::from_utf8_lossy(&r.body).contains(&email));
+    let audit = server.get("/v1/audit?limit=1000", &admin).json();
+    assert!(audit["records"].as_array().unwrap().iter().any(|rec| {
+        rec["resource"] == "graph" && rec["justification"] == "ticket-9" && rec["key_name"] == "ivy"
+    }));
+
+    // Console: search lands on the order, account, employee and device pages.
+    let ivy = console_login(&server, &investigator);
+    let employee = lines
+        .iter()
+        .find(|v| v["type"] == "employee_login")
+        .unwrap()["employee_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for (q, want) in [
+        (order_id.to_string(), format!("/console/orders/{order_id}")),
+        (acct.to_string(), format!("/console/accounts/{acct}")),
+        (employee.clone(), format!("/console/employees/{employee}")),
+        (
+            device.to_string(),
+            format!("/console/graph/device/{device}"),
+        ),
+    ] {
+        let r = console_get(&server, &ivy, &format!("/console/search?q={q}"));
+        assert_eq!(r.status, 303, "search {q}");
+        assert_eq!(r.headers["location"], want, "search {q}");
+        let r = console_get(&server, &ivy, &want);
+        assert_eq!(r.status, 200, "{want}: {}", text(&r));
+        let html = text(&r);
+        assert!(
+            html.contains("<svg") && html.contains("id=\"graph\""),
+            "{want}: a picture"
+        );
+        assert!(
+            !html.contains("src=\"http") && !html.contains("href=\"http"),
+            "{want}: nothing fetched from elsewhere"
+        );
+    }
+    let html = text(&console_get(
+        &server,
+        &ivy,
+        &format!("/console/orders/{order_id}"),
+    ));
+    assert!(html.contains("id=\"items\"") && html.contains("id=\"timeline\""));
+    assert!(html.contains(order["items"][0]["sku"].as_str().unwrap()));
+    assert!(html.contains(&format!("href=\"/console/accounts/{acct}\"")));
+    // A refunded order shows its refund with the decision and its reasons.
+    if let Some(refund) = lines.iter().find(|v| v["type"] == "refund_requested") {
+        let oid = refund["order_id"].as_str().unwrap();
+        let rid = refund["refund_id"].as_str().unwrap();
+        let d = server
+            .get(&format!("/v1/decisions/refund/{rid}"), &viewer)
+            .json();
+        let html = text(&console_get(
+            &server,
+            &ivy,
+            &format!("/console/orders/{oid}"),
+        ));
+        assert!(html.contains(&format!("refund {rid}")), "{oid}");
+        assert!(
+            html.contains(&format!("→ {}", d["decision"].as_str().unwrap())),
+            "{oid}"
+        );
+    }
+    let html = text(&console_get(
+        &server,
+        &ivy,
+        &format!("/console/accounts/{acct}"),
+    ));
+    assert!(html.contains("id=\"timeline\"") && html.contains("account_created"));
+    assert!(
+        html.contains(&format!("data-href=\"/console/orders/{order_id}\"")),
+        "orders are rows to open"
+    );
+    assert!(!html.contains(&email), "masked without a justification");
+    let html = text(&console_get(
+        &server,
+        &ivy,
+        &format!("/console/accounts/{acct}?justification=ticket-10"),
+    ));
+    assert!(
+        html.contains(&esc(signup["email"].as_str().unwrap())),
+        "unmasked for ivy"
+    );
+    let html = text(&console_get(
+        &server,
+        &ivy,
+        &format!("/console/employees/{employee}"),
+    ));
+    assert!(html.contains("id=\"timeline\"") && html.contains("employee"));
+    let r = console_get(&server, &ivy, "/console/orders/no-such-order");
+    assert_eq!(r.status, 404);
+
+    // Advisories: every phishing campaign's latest draft, also on its case page with a copy button.
+    let r = server.get("/v1/advisories", &viewer);
+    assert_eq!(r.status, 200);
+    let adv = r.json();
+    let list = adv["advisories"].as_array().unwrap();
+    assert!(
+        !list.is_empty(),
+        "this world has phishing campaigns with drafts"
+    );
+    for a in list {
+        assert!(
+            a["alert_id"]
+                .as_str()
+                .unwrap()
+                .starts_with("phishing_campaign:")
+        );
+        assert!(
+            ["en", "fr", "de", "es"].contains(&a["language"].as_str().unwrap()),
+            "{a}"
+        );
+        assert!(
+            ["sms", "email", "call", "other"].contains(&a["channel"].as_str().unwrap()),
+            "{a}"
+        );
+        assert!(a["reports"].as_u64().unwrap() >= 2, "{a}");
+        assert!(!a["text"].as_str().unwrap().is_empty());
+    }
+    let first = &list[0];
+    let case = first["case_id"].as_str().unwrap();
+    let html = text(&console_get(
+        &server,
+        &ivy,
+        &format!("/console/cases/{case}"),
+    ));
+    assert!(html.contains("Customer advisory"), "{case}");
+    assert!(html.contains("data-copy=\"advisory-1\""));
+    assert!(html.contains(&esc(first["text"].as_str().unwrap())));
 }

@@ -25,6 +25,15 @@ use utoipa::{IntoParams, OpenApi, ToSchema};
 mod cases;
 #[path = "api_console.rs"]
 mod console;
+#[path = "api_export.rs"]
+mod export;
+pub(crate) use export::EXPORT_RESOURCE;
+#[path = "api_advisories.rs"]
+mod advisories;
+#[path = "api_graph.rs"]
+pub(crate) mod graph;
+#[path = "api_pages.rs"]
+mod pages;
 
 /// Limits of the service.
 #[derive(Debug, Clone, Copy)]
@@ -65,6 +74,11 @@ struct Shared {
 }
 
 impl AppState {
+    /// Lets `/metrics` report the webhook's deliveries.
+    pub fn set_webhook_stats(&self, stats: Arc<crate::webhook::WebhookStats>) {
+        let _ = self.inner.metrics.webhook.set(stats);
+    }
+
     pub fn new(core: Core, limits: Limits) -> Self {
         Self {
             inner: Arc::new(Shared {
@@ -1109,7 +1123,8 @@ impl utoipa::Modify for Security {
 #[openapi(
     info(title = "Clawback", version = env!("CARGO_PKG_VERSION")),
     paths(post_events, get_decision, get_alerts, get_account, get_employee, get_audit, healthz, metrics,
-        cases::list_cases, cases::get_case, cases::set_status, cases::assign, cases::add_note, cases::add_action),
+        cases::list_cases, cases::get_case, cases::set_status, cases::assign, cases::add_note, cases::add_action,
+        export::export_case, graph::get_graph, advisories::list_advisories),
     components(schemas(ErrorBody, ErrorCode)),
     modifiers(&Security)
 )]
@@ -1220,10 +1235,14 @@ pub fn router(state: AppState) -> Router {
             "/v1/cases/{id}/actions",
             post(cases::add_action).layer(object_body()),
         )
+        .route("/v1/cases/{id}/export", get(export::export_case))
+        .route("/v1/graph/{type}/{id}", get(graph::get_graph))
+        .route("/v1/advisories", get(advisories::list_advisories))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .route("/openapi.json", get(openapi_json))
         .merge(console::routes())
+        .merge(pages::routes())
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), track))
         .fallback(not_found)
         .with_state(state)

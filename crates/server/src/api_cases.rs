@@ -117,6 +117,12 @@ pub struct ActionView {
     pub who: String,
     pub ts: String,
     pub note: Option<String>,
+    /// Only in the answer to `POST /v1/cases/{id}/actions`: the ids of the contract events
+    /// the action appended to the event log (an `account_closed` by the retailer for
+    /// `close_account` on an account; a `label` for `close_account`, `escalate` and
+    /// `mark_legit`), which the engine applied.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub events: Option<Vec<String>>,
 }
 
 impl From<&CaseAction> for ActionView {
@@ -129,6 +135,7 @@ impl From<&CaseAction> for ActionView {
             who: a.who.clone(),
             ts: a.ts.clone(),
             note: a.note.clone(),
+            events: None,
         }
     }
 }
@@ -502,7 +509,7 @@ pub(super) fn write_action(
     target: String,
     note: Option<String>,
 ) -> Result<ActionView, ApiError> {
-    let rec = core
+    let (rec, events) = core
         .record_action(
             id,
             &NewAction {
@@ -514,7 +521,9 @@ pub(super) fn write_action(
             },
         )
         .map_err(core_cases_err)?;
-    Ok(ActionView::from(&rec))
+    let mut view = ActionView::from(&rec);
+    view.events = Some(events);
+    Ok(view)
 }
 
 /// Assigns a case (investigators and admins).
@@ -563,8 +572,12 @@ pub(super) async fn add_note(
     .await
 }
 
-/// Records an action on a case (investigators and admins) and writes it as an outbound
-/// event to `DIR/outbound.jsonl` (fsync'd before the answer).
+/// Records an action on a case (investigators and admins), feeds it back to the engine as
+/// contract events (`close_account` → `account_closed` by the retailer and a `fraud` label;
+/// `escalate` → a `fraud` label; `mark_legit` → a `legit` label; the label's entity is the
+/// target's type, its `group` the case id), and writes it as an outbound event to
+/// `DIR/outbound.jsonl` (fsync'd before the answer), delivered to the webhook when one is
+/// configured.
 #[utoipa::path(
     post, path = "/v1/cases/{id}/actions", tag = "cases", request_body = ActionRequest,
     params(("id" = String, Path, description = "case-N")),

@@ -13,8 +13,8 @@ use super::cases::{
     write_assign, write_note, write_status,
 };
 use super::{
-    ANY, AppState, Caller, account_view, authorize_digest, employee_view, entity_kind, justify,
-    mask_entity, pii_entity, with_core,
+    ANY, AppState, Caller, authorize_digest, entity_kind, justify, mask_entity, pii_entity,
+    with_core,
 };
 use crate::error::{ApiError, ErrorCode};
 use crate::html::{self, Who, esc, url};
@@ -25,7 +25,6 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use clawback_cases::{CaseFilter, Role, key_digest};
-use clawback_events::Id;
 use serde::Deserialize;
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -69,7 +68,7 @@ fn same(a: &str, b: &str) -> bool {
 }
 
 /// Why a console request was not served.
-enum Fail {
+pub(super) enum Fail {
     /// No (live) session: to the login page.
     Login,
     /// The form's CSRF token is missing or wrong.
@@ -112,7 +111,7 @@ impl IntoResponse for Fail {
 }
 
 /// An HTML response with the console's security headers.
-fn html_response(status: StatusCode, body: String) -> Response {
+pub(super) fn html_response(status: StatusCode, body: String) -> Response {
     let mut r = (status, body).into_response();
     let h = r.headers_mut();
     h.insert(
@@ -141,12 +140,12 @@ fn html_response(status: StatusCode, body: String) -> Response {
     r
 }
 
-fn ok(body: String) -> Response {
+pub(super) fn ok(body: String) -> Response {
     html_response(StatusCode::OK, body)
 }
 
 /// After a successful form post: back to a page (303, so a reload does not repost).
-fn see_other(to: &str) -> Response {
+pub(super) fn see_other(to: &str) -> Response {
     Redirect::to(to).into_response()
 }
 
@@ -194,7 +193,7 @@ fn live_session(state: &AppState, headers: &HeaderMap) -> Result<Session, Fail> 
 
 /// The logged-in caller and the session's CSRF token, the key checked for `allowed` with
 /// the API's own check.
-async fn session(
+pub(super) async fn session(
     state: &AppState,
     headers: &HeaderMap,
     allowed: &[Role],
@@ -219,7 +218,7 @@ async fn session_form(
     Ok(authorize_digest(state, s.digest, allowed).await?)
 }
 
-fn who<'a>(c: &'a Caller, csrf: &'a str) -> Who<'a> {
+pub(super) fn who<'a>(c: &'a Caller, csrf: &'a str) -> Who<'a> {
     Who {
         name: &c.name,
         role: c.role.as_str(),
@@ -234,11 +233,11 @@ fn form_err(e: FormRejection) -> Fail {
     ))
 }
 
-fn query_err(e: QueryRejection) -> Fail {
+pub(super) fn query_err(e: QueryRejection) -> Fail {
     Fail::Api(ApiError::new(ErrorCode::InvalidParameter, e.body_text()))
 }
 
-fn path_err(e: PathRejection) -> Fail {
+pub(super) fn path_err(e: PathRejection) -> Fail {
     Fail::Api(ApiError::new(ErrorCode::InvalidParameter, e.body_text()))
 }
 
@@ -447,16 +446,26 @@ async fn case_page(
     let (view, svg, left_out) = with_core(&state, move |core| {
         let (view, latest) = case_detail(core, &c2, just.as_deref(), &id)?;
         let masked = view.masked;
+        // Phones and e-mails as the entity graph keys them (digits, lower-case), so the
+        // alerts' entities meet the graph's links.
         let alerts: Vec<Vec<(String, String)>> = latest
             .iter()
             .map(|a| {
                 a.entities
                     .iter()
-                    .map(|e| (entity_kind(e), e.id.to_string()))
+                    .map(|e| {
+                        let kind = entity_kind(e);
+                        let id = match crate::detail::NodeKind::parse(&kind) {
+                            Some(k) => super::graph::node_key(k, &e.id).to_string(),
+                            None => e.id.to_string(),
+                        };
+                        (kind, id)
+                    })
                     .collect()
             })
             .collect();
-        // What the events say each account used, for the accounts the alerts name.
+        // What the events link each named account to (the read model's entity graph, as
+        // `GET /v1/graph` walks it); only links between named entities are drawn.
         let mut links = Vec::new();
         let mut accounts: Vec<&str> = alerts
             .iter()
@@ -466,23 +475,15 @@ async fn case_page(
             .collect();
         accounts.sort_unstable();
         accounts.dedup();
-        let facts = core.engine().facts();
         for a in accounts {
             let acct = ("account".to_string(), a.to_string());
-            if let Some(f) = facts.accounts.get(&Id::from(a)) {
-                for (kind, ids) in [("device", &f.devices), ("phone", &f.phones), ("ip", &f.ips)] {
-                    for i in ids {
-                        links.push((acct.clone(), (kind.to_string(), i.to_string())));
-                    }
-                }
-            }
-            if let Some(email) = core
+            let (ns, _) = core
                 .index
-                .accounts
-                .get(&Id::from(a))
-                .and_then(|p| p.email.clone())
-            {
-                links.push((acct.clone(), ("email".to_string(), email)));
+                .detail
+                .graph
+                .neighbours(crate::detail::NodeKind::Account, a);
+            for (k, id) in ns {
+                links.push((acct.clone(), (k.as_str().to_string(), id.to_string())));
             }
         }
         let label = |kind: &str, id: &str| -> String {
@@ -601,6 +602,14 @@ fn render_case(
              <label>Note <input name=\"note\" size=\"30\"></label> <button type=\"submit\">Record action</button></form>",
             base = esc(&base)
         );
+        let _ = write!(
+            b,
+            "<form method=\"get\" action=\"{base}/export\" id=\"export-form\"><label>Evidence bundle: justification \
+             <input name=\"justification\" value=\"{id}\" size=\"14\" maxlength=\"128\" required></label> \
+             <button type=\"submit\">Export (audited)</button></form>",
+            base = esc(&base),
+            id = esc(&c.case_id)
+        );
         b.push_str("</div>");
     }
 
@@ -647,6 +656,30 @@ fn render_case(
         );
     }
     b.push_str("</tbody></table>");
+
+    // A campaign's drafted customer advisory (the latest draft of each alert), to copy.
+    let mut n = 0;
+    for a in &v.alerts {
+        let Some((lang, text)) = a
+            .reasons
+            .iter()
+            .rev()
+            .find(|r| r.code == super::advisories::ADVISORY_CODE)
+            .and_then(|r| super::advisories::parse_draft(&r.detail))
+        else {
+            continue;
+        };
+        n += 1;
+        let _ = write!(
+            b,
+            "<h2>Customer advisory (draft, {lang})</h2><div class=\"advisory\"><pre id=\"advisory-{n}\">{text}</pre>\
+             <button type=\"button\" data-copy=\"advisory-{n}\" accesskey=\"c\">Copy advisory</button> \
+             <span class=\"mut\">for {alert}; all drafts: <code>GET /v1/advisories</code></span></div>",
+            lang = esc(&lang),
+            text = esc(&text),
+            alert = esc(&a.alert_id),
+        );
+    }
 
     // The evidence timeline: alerts by event time, then notes, actions and changes.
     let mut events: Vec<(String, String, String)> = Vec::new();
@@ -811,16 +844,9 @@ struct SearchQuery {
     q: String,
 }
 
-/// Where a search leads: a case, an account or employee page, or nowhere.
-enum Found {
-    Case(String),
-    Account(String),
-    Employee(String),
-    Nothing,
-}
-
-/// A case id; else the first case in queue order holding an alert that names the id (an
-/// account, employee, order, device…); else the account or employee.
+/// A case id, an order, an account, an employee, a device (IP, payment, seller, phone,
+/// e-mail) lands on its page; else the first case in queue order holding an alert that
+/// names the id or has it as alert id (a report, a post…); else a 404 page.
 async fn search(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -833,107 +859,21 @@ async fn search(
         return Ok(see_other("/console/"));
     }
     let q2 = q.clone();
-    let found = with_core(&state, move |core| {
-        if core.cases.get_case(&q2).map_err(cases_err)?.is_some() {
-            return Ok(Found::Case(q2));
-        }
-        let naming: Vec<String> = core
-            .index
-            .alerts_naming(&q2)
-            .into_iter()
-            .map(|a| a.alert_id.to_string())
-            .collect();
-        if !naming.is_empty() {
-            let cases = core
-                .cases
-                .list_cases(&CaseFilter::default())
-                .map_err(cases_err)?;
-            if let Some(c) = cases
-                .iter()
-                .find(|c| c.alert_ids.iter().any(|a| naming.contains(a)))
-            {
-                return Ok(Found::Case(c.case_id.clone()));
-            }
-        }
-        let key = Id::from(q2.as_str());
-        if core.engine().facts().accounts.contains_key(&key)
-            || core.index.accounts.contains_key(&key)
-        {
-            return Ok(Found::Account(q2));
-        }
-        if core.index.employees.contains_key(q2.as_str()) {
-            return Ok(Found::Employee(q2));
-        }
-        Ok(Found::Nothing)
-    })
-    .await?;
+    let found = with_core(&state, move |core| super::pages::search_target(core, &q2)).await?;
     Ok(match found {
-        Found::Case(id) => see_other(&format!("/console/cases/{}", url(&id))),
-        Found::Account(id) => see_other(&format!("/console/accounts/{}", url(&id))),
-        Found::Employee(id) => see_other(&format!("/console/employees/{}", url(&id))),
-        Found::Nothing => html_response(
+        Some(to) => see_other(&to),
+        None => html_response(
             StatusCode::NOT_FOUND,
             html::page(
                 "Not found",
                 Some(&who(&caller, &csrf)),
                 &format!(
-                    "<h1>Nothing found</h1><p>No case, alert, account or employee is named {}.</p>",
+                    "<h1>Nothing found</h1><p>No case, order, account, employee, device or alert is named {}.</p>",
                     esc(&q)
                 ),
             ),
         ),
     })
-}
-
-/// The API's JSON view of an entity, in a page (masked, as without a justification).
-fn json_page(caller: &Caller, csrf: &str, title: &str, api: &str, json: &str) -> Response {
-    let b = format!(
-        "<h1>{}</h1><p class=\"mut\">The API's view (<code>GET {}</code>), PII masked.</p><pre>{}</pre>",
-        esc(title),
-        esc(api),
-        esc(json)
-    );
-    ok(html::page(title, Some(&who(caller, csrf)), &b))
-}
-
-async fn account_page(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    path: Result<Path<String>, PathRejection>,
-) -> Result<Response, Fail> {
-    let (caller, csrf) = session(&state, &headers, ANY).await?;
-    let Path(id) = path.map_err(path_err)?;
-    let (c2, id2) = (caller.clone(), id.clone());
-    let view = with_core(&state, move |core| account_view(core, &c2, None, &id2)).await?;
-    let json = serde_json::to_string_pretty(&view)
-        .map_err(|e| ApiError::internal(format!("serialising the account: {e}")))?;
-    Ok(json_page(
-        &caller,
-        &csrf,
-        &format!("Account {id}"),
-        &format!("/v1/accounts/{id}"),
-        &json,
-    ))
-}
-
-async fn employee_page(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    path: Result<Path<String>, PathRejection>,
-) -> Result<Response, Fail> {
-    let (caller, csrf) = session(&state, &headers, ANY).await?;
-    let Path(id) = path.map_err(path_err)?;
-    let id2 = id.clone();
-    let view = with_core(&state, move |core| employee_view(core, &id2)).await?;
-    let json = serde_json::to_string_pretty(&view)
-        .map_err(|e| ApiError::internal(format!("serialising the employee: {e}")))?;
-    Ok(json_page(
-        &caller,
-        &csrf,
-        &format!("Employee {id}"),
-        &format!("/v1/employees/{id}"),
-        &json,
-    ))
 }
 
 /// The console's routes.
@@ -952,6 +892,4 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/console/cases/{id}/assign", post(post_assign))
         .route("/console/cases/{id}/notes", post(post_note))
         .route("/console/cases/{id}/actions", post(post_action))
-        .route("/console/accounts/{id}", get(account_page))
-        .route("/console/employees/{id}", get(employee_page))
 }

@@ -87,6 +87,8 @@ pub struct Core {
     /// Set when the log failed part-way: what is in memory may then differ from what is
     /// on disk, so nothing more is written until a restart replays the log.
     poisoned: bool,
+    /// Woken after each outbound event (the webhook deliverer waits on it).
+    outbound_notify: Option<std::sync::Arc<tokio::sync::Notify>>,
 }
 
 impl std::fmt::Debug for Core {
@@ -122,6 +124,7 @@ impl Core {
             unfiled: Vec::new(),
             case_filing_failures: 0,
             poisoned: false,
+            outbound_notify: None,
         }
     }
 
@@ -234,25 +237,40 @@ impl Core {
     /// record. Returns whether it was new.
     fn feed_access(&mut self, rec: &AuditRecord) -> Result<bool, CoreError> {
         let line = access_event(rec)?;
-        let ev = parse_line(line.as_bytes()).map_err(|e| CoreError::AuditEvent {
-            seq: rec.seq,
-            reason: e.to_string(),
-        })?;
-        let appended = self
-            .log
-            .append(&ev.event_id, line.as_bytes())
-            .and_then(|a| self.log.commit().map(|_| a));
-        match appended {
-            Ok(Appended::Pending) => {
-                self.apply(ev);
-                Ok(true)
-            }
-            Ok(Appended::Duplicate) => Ok(false),
-            Err(e) => {
-                self.poisoned = true;
-                Err(e.into())
+        Ok(self.feed_lines(&[line], rec.seq)? > 0)
+    }
+
+    /// Appends the service's own contract events (unless already in the log: their ids are
+    /// derived from what caused them), commits, and applies the new ones. `seq` names the
+    /// cause in errors. Returns how many were new.
+    fn feed_lines(&mut self, lines: &[String], seq: u64) -> Result<u64, CoreError> {
+        let mut fresh = Vec::new();
+        for line in lines {
+            let ev = parse_line(line.as_bytes()).map_err(|e| CoreError::AuditEvent {
+                seq,
+                reason: e.to_string(),
+            })?;
+            match self.log.append(&ev.event_id, line.as_bytes()) {
+                Ok(Appended::Pending) => fresh.push(ev),
+                Ok(Appended::Duplicate) => {}
+                Err(e) => {
+                    self.poisoned = true;
+                    return Err(e.into());
+                }
             }
         }
+        if fresh.is_empty() {
+            return Ok(0);
+        }
+        if let Err(e) = self.log.commit() {
+            self.poisoned = true;
+            return Err(e.into());
+        }
+        let n = fresh.len() as u64;
+        for ev in fresh {
+            self.apply(ev);
+        }
+        Ok(n)
     }
 
     /// After a start-up replay: feeds the `data_access` events of audit records whose
@@ -338,16 +356,148 @@ impl Core {
         }
     }
 
-    /// Records a case action, then appends it to the outbound file. A crash between the
-    /// two is repaired on start by [`Core::reconcile_outbound`].
+    /// Records a case action, feeds it back as contract events (see [`crate::feedback`]),
+    /// then appends it to the outbound file and wakes the webhook. A crash between these is
+    /// repaired on start by [`Core::reconcile_feedback`] and [`Core::reconcile_outbound`].
+    /// Returns the action and the ids of the events it appended to the log.
     pub fn record_action(
         &mut self,
         case_id: &str,
         action: &clawback_cases::NewAction,
-    ) -> Result<CaseAction, CoreError> {
+    ) -> Result<(CaseAction, Vec<String>), CoreError> {
+        if self.poisoned {
+            return Err(CoreError::Poisoned);
+        }
         let rec = self.cases.add_action(case_id, action)?;
+        let fed = self.feed_action(&rec)?;
         self.outbound.emit(&rec).map_err(CoreError::Outbound)?;
-        Ok(rec)
+        if let Some(n) = &self.outbound_notify {
+            n.notify_one();
+        }
+        Ok((rec, fed))
+    }
+
+    /// Appends and applies the contract events of an action (those not already in the
+    /// log), then files any alert they raise. Returns their event ids.
+    fn feed_action(&mut self, rec: &CaseAction) -> Result<Vec<String>, CoreError> {
+        if !crate::feedback::feeds_back(rec.action) {
+            return Ok(Vec::new());
+        }
+        let target = self.action_target(rec)?;
+        let lines = crate::feedback::action_events(rec, &target);
+        let ids = lines
+            .iter()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .filter_map(|v| v["event_id"].as_str().map(str::to_string))
+            .collect();
+        self.feed_lines(&lines, rec.action_id)?;
+        self.file_alerts()?;
+        Ok(ids)
+    }
+
+    /// The label entity and scheme kind of an action's target: the type the case's alerts
+    /// give the target id (the latest emission of each), else what the events know it as.
+    fn action_target(&mut self, rec: &CaseAction) -> Result<crate::feedback::Target, CoreError> {
+        use crate::feedback::{LABEL_ENTITIES, Target, label_kind};
+        let alert_ids = self
+            .cases
+            .get_case(&rec.case_id)?
+            .map(|d| d.case.alert_ids)
+            .unwrap_or_default();
+        let mut first_kind: Option<String> = None;
+        let mut named: Option<(&'static str, String)> = None;
+        for aid in &alert_ids {
+            let Some(a) = self
+                .index
+                .alerts
+                .iter()
+                .rev()
+                .find(|s| s.alert.alert_id == aid.as_str())
+            else {
+                continue;
+            };
+            if first_kind.is_none() {
+                first_kind = Some(a.alert.kind.to_string());
+            }
+            if named.is_none()
+                && let Some(e) = a.alert.entities.iter().find(|e| {
+                    e.id == rec.target.as_str() && LABEL_ENTITIES.contains(&entity_type_str(e.kind))
+                })
+            {
+                let kind = LABEL_ENTITIES
+                    .iter()
+                    .copied()
+                    .find(|k| *k == entity_type_str(e.kind));
+                if let Some(k) = kind {
+                    named = Some((k, a.alert.kind.to_string()));
+                }
+            }
+        }
+        if let Some((entity, kind)) = named {
+            return Ok(Target {
+                entity: Some(entity),
+                kind: Some(label_kind(&kind)),
+            });
+        }
+        let id = clawback_events::Id::from(rec.target.as_str());
+        use clawback_events::output::Point;
+        let entity = if self.engine.facts().accounts.contains_key(&id)
+            || self.index.accounts.contains_key(&id)
+        {
+            Some("account")
+        } else if self.index.employees.contains_key(&id) {
+            Some("employee")
+        } else if self.index.detail.orders.contains_key(&id) {
+            Some("order")
+        } else if self
+            .index
+            .decisions
+            .contains_key(&(Point::Refund, id.clone()))
+        {
+            Some("refund")
+        } else if self
+            .index
+            .decisions
+            .contains_key(&(Point::Report, id.clone()))
+        {
+            Some("report")
+        } else if self
+            .index
+            .detail
+            .graph
+            .contains(crate::detail::NodeKind::Seller, &id)
+        {
+            Some("seller")
+        } else {
+            None
+        };
+        Ok(Target {
+            entity,
+            kind: first_kind.map(|k| label_kind(&k)),
+        })
+    }
+
+    /// After a start: feeds back the recorded actions whose events are not in the log (a
+    /// crash between the case store and the log). Returns how many events were appended.
+    pub fn reconcile_feedback(&mut self) -> Result<u64, CoreError> {
+        // Actions are fed back one at a time, in order, before the next is recorded, so
+        // only those after the last one whose events the log holds can be missing.
+        let mut after = self.index.detail.last_fed_action;
+        let before = self.log.durable_records();
+        loop {
+            let page = self.cases.actions_after(after, 1000)?;
+            let Some(last) = page.last() else { break };
+            after = last.action_id;
+            for a in &page {
+                self.feed_action(a)?;
+            }
+        }
+        Ok(self.log.durable_records() - before)
+    }
+
+    /// Wakes the webhook deliverer whenever an action is written to the outbound file.
+    pub fn set_outbound_notify(&mut self, n: std::sync::Arc<tokio::sync::Notify>) {
+        self.outbound_notify = Some(n);
     }
 
     /// After a start: writes the outbound events of actions after the last one the
@@ -371,10 +521,30 @@ impl Core {
     }
 }
 
+/// The contract name of an entity type (`account`, `employee`, …).
+pub fn entity_type_str(t: EntityType) -> &'static str {
+    match t {
+        EntityType::Account => "account",
+        EntityType::Employee => "employee",
+        EntityType::Seller => "seller",
+        EntityType::Order => "order",
+        EntityType::Refund => "refund",
+        EntityType::Report => "report",
+        EntityType::Device => "device",
+        EntityType::Ip => "ip",
+        EntityType::Phone => "phone",
+        EntityType::Email => "email",
+        EntityType::Address => "address",
+        EntityType::Payment => "payment",
+        EntityType::Post => "post",
+        EntityType::Domain => "domain",
+    }
+}
+
 /// The contract line of the `data_access` event for an audit record.
 pub fn access_event(rec: &AuditRecord) -> Result<String, CoreError> {
     let e = &rec.entry;
-    let v = serde_json::json!({
+    let mut v = serde_json::json!({
         "event_id": format!("{AUDIT_EVENT_PREFIX}{}", rec.seq),
         "type": "data_access",
         "ts": e.ts,
@@ -383,6 +553,12 @@ pub fn access_event(rec: &AuditRecord) -> Result<String, CoreError> {
         "account_ids": e.entity_ids,
         "ticket_id": e.justification,
     });
+    // An evidence export takes the records away: the contract's `export` flag.
+    if e.resource == crate::api::EXPORT_RESOURCE
+        && let Some(o) = v.as_object_mut()
+    {
+        o.insert("export".into(), serde_json::Value::Bool(true));
+    }
     serde_json::to_string(&v).map_err(|err| CoreError::AuditEvent {
         seq: rec.seq,
         reason: err.to_string(),
@@ -584,6 +760,65 @@ mod tests {
             CaseKind::of_alert_kind("review_campaign"),
             CaseKind::Campaign
         );
+    }
+
+    #[derive(Default)]
+    struct Memory(Vec<u64>);
+    impl Outbound for Memory {
+        fn emit(&mut self, action: &CaseAction) -> std::io::Result<()> {
+            self.0.push(action.action_id);
+            Ok(())
+        }
+        fn last_action_id(&mut self) -> std::io::Result<u64> {
+            Ok(self.0.last().copied().unwrap_or(0))
+        }
+    }
+
+    #[test]
+    fn actions_are_fed_back_once_even_across_a_crash_before_feeding() {
+        let dir = tempfile::tempdir().unwrap();
+        let (log, _) = Log::open(dir.path(), clawback_store::LogOptions::default()).unwrap();
+        let mut core = Core::new(
+            Engine::baseline(),
+            Index::default(),
+            log,
+            Box::new(clawback_cases::MemoryStore::default()),
+            Box::new(std::io::sink()),
+            Box::new(Memory::default()),
+        );
+        let signup = br#"{"event_id":"e1","type":"account_created","ts":"2026-11-01T10:00:00Z","account_id":"acct-1","email":"a@example.org","device_id":"dev-1"}"#;
+        core.ingest(&[(Position::Index(0), &signup[..])]).unwrap();
+        let link = AlertLink {
+            alert_id: "fraud_ring:x".into(),
+            group_key: "fraud_ring:fraud_ring:x".into(),
+            kind: CaseKind::Ring,
+            title: "ring".into(),
+            score: 0.9,
+            money_at_risk_usd_cents: 0,
+            ts: "2026-11-01T10:00:00Z".into(),
+        };
+        let case = core.cases.attach_alerts(&[link], "t").unwrap().remove(0);
+        let new = |a: clawback_cases::ActionKind| clawback_cases::NewAction {
+            action: a,
+            target: "acct-1".into(),
+            who: "ivy".into(),
+            ts: "2026-11-23T10:00:00Z".into(),
+            note: None,
+        };
+        let (_, ids) = core
+            .record_action(&case, &new(clawback_cases::ActionKind::CloseAccount))
+            .unwrap();
+        assert_eq!(ids, ["clawback-action-1-closed", "clawback-action-1-label"]);
+        assert_eq!(core.stored(), 3);
+        assert!(core.engine().facts().accounts[&clawback_events::Id::from("acct-1")].banned);
+        // A crash after the case store recorded an action but before it was fed back.
+        core.cases
+            .add_action(&case, &new(clawback_cases::ActionKind::MarkLegit))
+            .unwrap();
+        assert_eq!(core.reconcile_feedback().unwrap(), 1);
+        assert_eq!(core.reconcile_feedback().unwrap(), 0, "fed once");
+        assert_eq!(core.stored(), 4);
+        assert_eq!(core.index.detail.last_fed_action, 2);
     }
 
     #[test]

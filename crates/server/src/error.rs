@@ -25,6 +25,7 @@ pub enum ErrorCode {
     AccountNotFound,
     EmployeeNotFound,
     CaseNotFound,
+    EntityNotFound,
     InvalidTransition,
     MethodNotAllowed,
     StorageUnavailable,
@@ -95,6 +96,11 @@ pub const ERROR_TABLE: &[(ErrorCode, u16, &str)] = &[
         ErrorCode::CaseNotFound,
         404,
         "no case with this id (list them with `GET /v1/cases`)",
+    ),
+    (
+        ErrorCode::EntityNotFound,
+        404,
+        "no event named this entity (order, device, …)",
     ),
     (
         ErrorCode::InvalidTransition,
@@ -210,6 +216,7 @@ mod tests {
             ErrorCode::AccountNotFound,
             ErrorCode::EmployeeNotFound,
             ErrorCode::CaseNotFound,
+            ErrorCode::EntityNotFound,
             ErrorCode::InvalidTransition,
             ErrorCode::MethodNotAllowed,
             ErrorCode::StorageUnavailable,

@@ -70,6 +70,7 @@ button{cursor:pointer}
 pre{background:#fff;border:1px solid var(--line);padding:.8rem;overflow:auto}
 svg{background:#fff;border:1px solid var(--line);max-width:100%;height:auto}
 .legend span{margin-right:1rem}
+.advisory pre{white-space:pre-wrap}
 kbd{border:1px solid var(--line);border-radius:3px;padding:0 .3rem;background:#fff;font-size:.8rem}
 "#;
 
@@ -86,6 +87,12 @@ else if(e.key==='k'){sel(i-1);e.preventDefault();}
 else if(e.key==='Enter'&&i>=0){location.href=rows[i].getAttribute('data-href');}
 else if(e.key==='/'){var q=document.getElementById('q');if(q){q.focus();e.preventDefault();}}
 });
+[].forEach.call(document.querySelectorAll('button[data-copy]'),function(b){b.addEventListener('click',function(){
+var t=document.getElementById(b.getAttribute('data-copy'));if(!t)return;var s=t.textContent;
+function done(){b.textContent='Copied';}
+if(navigator.clipboard&&navigator.clipboard.writeText){navigator.clipboard.writeText(s).then(done,function(){});}
+else{var r=document.createRange();r.selectNodeContents(t);var w=window.getSelection();w.removeAllRanges();w.addRange(r);document.execCommand('copy');done();}
+});});
 })();
 "#;
 
@@ -100,7 +107,7 @@ pub fn page(title: &str, who: Option<&Who<'_>>, body: &str) -> String {
     if let Some(w) = who {
         s.push_str(
             "<form method=\"get\" action=\"/console/search\" role=\"search\">\
-             <input type=\"search\" id=\"q\" name=\"q\" placeholder=\"case, account, employee or order id  ( / )\" aria-label=\"search\"></form>",
+             <input type=\"search\" id=\"q\" name=\"q\" accesskey=\"s\" placeholder=\"case, order, account, employee or device id  ( / )\" aria-label=\"search\"></form>",
         );
         let _ = write!(
             s,
@@ -178,6 +185,7 @@ fn colour(kind: &str) -> &'static str {
         "email" => "#be185d",
         "address" => "#57534e",
         "seller" => "#0369a1",
+        "order" => "#a16207",
         _ => "#6b7280",
     }
 }
@@ -185,6 +193,7 @@ fn colour(kind: &str) -> &'static str {
 /// Kinds in the order the legend lists them.
 pub const KINDS: &[&str] = &[
     "employee", "account", "seller", "device", "ip", "phone", "email", "address", "payment",
+    "order",
 ];
 
 /// Draws the graph as an inline SVG: concentric rings by type (employees, accounts,
@@ -401,15 +410,16 @@ mod tests {
                 ("account", "<a3>", false),
                 ("device", "<d9>", true),
                 ("phone", "<+1555>", true),
+                ("order", "<o1>", false),
             ]
         );
-        assert_eq!(edges, [(0, 3), (0, 4), (1, 4), (2, 3)]);
+        assert_eq!(edges, [(0, 3), (0, 4), (1, 4), (2, 3), (2, 5)]);
         let svg = graph_svg(&nodes, &edges);
         assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"));
         assert!(svg.contains("&lt;+1555&gt;") && !svg.contains("<+1555>"));
         assert_eq!(svg.matches("class=\"node shared\"").count(), 2);
         assert_eq!(svg, graph_svg(&nodes, &edges));
         let (_, _, left) = build_graph(&alerts, &links, &label, 2);
-        assert_eq!(left, 3);
+        assert_eq!(left, 4);
     }
 }

@@ -60,6 +60,12 @@ pub struct Index {
     pub decisions_by_outcome: BTreeMap<(&'static str, &'static str), u64>,
     pub alerts_by_kind: BTreeMap<String, u64>,
     pub events_applied: u64,
+    /// Orders, timelines and the entity graph (see [`crate::detail`]).
+    pub detail: crate::detail::Detail,
+    /// `serve --no-entity-detail`: keep no [`crate::detail`] (saves its memory, about 0.1 KB
+    /// per event on a retailer's mix; the graph, entity pages and export timelines are then
+    /// empty).
+    pub detail_off: bool,
 }
 
 fn set(slot: &mut Option<String>, v: &Option<String>) {
@@ -72,6 +78,9 @@ impl Index {
     /// Takes one applied event and what the engine made of it.
     pub fn observe(&mut self, ev: &Event, out: &Outputs) {
         self.events_applied += 1;
+        if !self.detail_off {
+            self.detail.observe(ev);
+        }
         for d in &out.decisions {
             *self
                 .decisions_by_outcome

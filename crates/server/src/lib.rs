@@ -4,7 +4,9 @@
 //! POST /v1/events ─► split body ─► parse_line ─► store::Log append + fsync ─► Sequencer(0) ─► Engine ─► Index
 //! GET  /v1/...    ─► key + role + rate limit ─► Index / engine facts ─► mask PII unless justified
 //!                                                  └─ unmasked: audit record (cases) + data_access event (log, engine)
-//! engine alerts ─► group_key ─► CaseStore::attach_alerts;  case actions ─► CaseStore + DIR/outbound.jsonl
+//! engine alerts ─► group_key ─► CaseStore::attach_alerts
+//! case action ─► CaseStore ─► contract events (account_closed, label) ─► Log + engine
+//!                          └─► DIR/outbound.jsonl ─► webhook task (HMAC-signed POST, cursor)
 //! ```
 //! The binary (`clawback serve`) opens the data directory, replays the stored log into an
 //! [`Engine`](clawback_engine::Engine) and an [`Index`] the same way `replay --data` does,
@@ -12,11 +14,14 @@
 
 mod api;
 pub mod core;
+pub mod detail;
 pub mod error;
+pub mod feedback;
 mod html;
 mod index;
 mod mask;
 mod metrics;
+pub mod webhook;
 
 pub use crate::core::{Core, CoreError};
 pub use api::{ApiDoc, Limits};
@@ -47,6 +52,17 @@ pub fn serve(
     limits: Limits,
     on_listening: impl FnOnce(SocketAddr),
 ) -> Result<(), ServerError> {
+    serve_with(core, listen, limits, None, on_listening)
+}
+
+/// [`serve`], with the outbound webhook when `webhook` is given (see [`webhook`]).
+pub fn serve_with(
+    mut core: Core,
+    listen: SocketAddr,
+    limits: Limits,
+    webhook: Option<webhook::WebhookConfig>,
+    on_listening: impl FnOnce(SocketAddr),
+) -> Result<(), ServerError> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         // Every request's work runs on the blocking pool under the one core lock
@@ -65,8 +81,16 @@ pub fn serve(
                 source,
             })?;
         let addr = listener.local_addr().map_err(ServerError::Serve)?;
+        let stats = std::sync::Arc::new(webhook::WebhookStats::default());
+        if let Some(cfg) = webhook {
+            let notify = std::sync::Arc::new(tokio::sync::Notify::new());
+            core.set_outbound_notify(std::sync::Arc::clone(&notify));
+            tokio::spawn(webhook::run(cfg, notify, std::sync::Arc::clone(&stats)));
+        }
         on_listening(addr);
-        let app = api::router(api::AppState::new(core, limits));
+        let state = api::AppState::new(core, limits);
+        state.set_webhook_stats(stats);
+        let app = api::router(state);
         axum::serve(listener, app)
             .with_graceful_shutdown(shutdown())
             .await

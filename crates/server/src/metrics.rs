@@ -27,6 +27,8 @@ pub struct Metrics {
     pub rejected: AtomicU64,
     /// `(route, status)` → latency histogram.
     latency: Mutex<BTreeMap<(String, u16), Histogram>>,
+    /// The webhook's counters, when one is configured.
+    pub webhook: std::sync::OnceLock<std::sync::Arc<crate::webhook::WebhookStats>>,
 }
 
 impl Metrics {
@@ -90,6 +92,23 @@ impl Metrics {
         );
         for (kind, n) in &index.alerts_by_kind {
             let _ = writeln!(s, "clawback_alerts_total{{kind=\"{}\"}} {n}", escape(kind));
+        }
+        if let Some(w) = self.webhook.get() {
+            let _ = writeln!(
+                s,
+                "# HELP clawback_webhook_deliveries_total Outbound events the webhook receiver acknowledged since start.\n# TYPE clawback_webhook_deliveries_total counter\nclawback_webhook_deliveries_total {}",
+                w.delivered.load(Ordering::Relaxed)
+            );
+            let _ = writeln!(
+                s,
+                "# HELP clawback_webhook_failed_attempts_total Webhook attempts that failed (retried with backoff).\n# TYPE clawback_webhook_failed_attempts_total counter\nclawback_webhook_failed_attempts_total {}",
+                w.failed_attempts.load(Ordering::Relaxed)
+            );
+            let _ = writeln!(
+                s,
+                "# HELP clawback_webhook_cursor_action_id The last action id the receiver acknowledged.\n# TYPE clawback_webhook_cursor_action_id gauge\nclawback_webhook_cursor_action_id {}",
+                w.cursor.load(Ordering::Relaxed)
+            );
         }
         let _ = writeln!(
             s,
