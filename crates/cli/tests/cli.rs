@@ -100,7 +100,11 @@ fn mixed_file(dir: &Path) -> (PathBuf, Vec<ExpectedReject>) {
 }
 
 fn shared_tools() -> Option<PathBuf> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/tools/evaluate.py");
+    let p = Path::new(
+        &std::env::var("CARGO_MANIFEST_DIR")
+            .unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_string()),
+    )
+    .join("../../../shared/tools/evaluate.py");
     p.exists().then_some(p)
 }
 

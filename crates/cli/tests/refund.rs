@@ -310,7 +310,11 @@ fn a_bad_model_or_policy_file_is_refused_with_the_file_named() {
 #[test]
 fn docs_features_md_is_the_registry() {
     let out = run_ok(bin().arg("features"));
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/features.md");
+    let path = Path::new(
+        &std::env::var("CARGO_MANIFEST_DIR")
+            .unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_string()),
+    )
+    .join("../../docs/features.md");
     if std::env::var_os("UPDATE_DOCS").is_some() {
         std::fs::write(&path, &out.stdout).unwrap();
     }

@@ -172,7 +172,13 @@ fn a_segment_from_a_newer_build_or_a_foreign_file_is_refused_with_advice() {
 /// version number and a new fixture beside this one.
 #[test]
 fn the_v1_fixture_still_decodes_and_is_still_what_we_write() {
-    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/log-v1");
+    // Read at run time, not compile time: test binaries are reused from a shared target
+    // directory by other checkouts of the same tree, where a compiled-in path may be gone.
+    let fixture = Path::new(
+        &std::env::var("CARGO_MANIFEST_DIR")
+            .unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_string()),
+    )
+    .join("fixtures/log-v1");
     let fixture_seg = fixture.join("log").join(segment_name(1));
     let dir = tempfile::tempdir().unwrap();
     write_events(dir.path(), 0..5, opts());
