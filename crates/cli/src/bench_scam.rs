@@ -404,7 +404,7 @@ pub fn bench_scam(args: &BenchScamArgs) -> Result<BenchScamReport> {
         .with_context(|| format!("reading {}", args.events.display()))?
     {
         let Line::Data(b) = line else { continue };
-        if !memchr::memmem::find(b, b"message_reported").is_some() {
+        if memchr::memmem::find(b, b"message_reported").is_none() {
             continue;
         }
         if let Ok(ev) = parse_line(b)

@@ -63,7 +63,10 @@ fn train_learns_a_report_classifier_from_report_labels_alone_and_replay_uses_it(
     let c = &report["report_classifier"];
     assert_eq!(c["labelled_reports"], 200, "{report}");
     assert!(c["auc"].as_f64().unwrap() > 0.99, "{report}");
-    assert!(report.get("trees").is_none(), "no refund model without refund labels");
+    assert!(
+        report.get("trees").is_none(),
+        "no refund model without refund labels"
+    );
     let file: Value = serde_json::from_slice(&std::fs::read(&model).unwrap()).unwrap();
     assert_eq!(file["version"], 2);
     assert_eq!(file["classifiers"]["report"]["features"], "scam-text-1");
@@ -162,8 +165,7 @@ fn the_protected_list_comes_from_the_policy_file_and_a_bad_entry_names_its_line(
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains("p.toml:5: [scam] protected: entry 2")
-            && err.contains("not a domain name"),
+        err.contains("p.toml:5: [scam] protected: entry 2") && err.contains("not a domain name"),
         "{err}"
     );
     std::fs::write(&policy, "[scam]\nprotect = []\n").unwrap();

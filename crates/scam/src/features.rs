@@ -61,7 +61,11 @@ fn family(mut hits: Vec<u32>) -> Vec<(u32, f32)> {
 fn shape_text(m: &Message<'_>) -> String {
     let mut out = String::with_capacity(MAX_CHAR_NGRAM_TEXT + 4);
     let subject = m.subject.unwrap_or("");
-    for c in subject.chars().chain(std::iter::once('\n')).chain(m.text.chars()) {
+    for c in subject
+        .chars()
+        .chain(std::iter::once('\n'))
+        .chain(m.text.chars())
+    {
         if out.len() >= MAX_CHAR_NGRAM_TEXT {
             break;
         }

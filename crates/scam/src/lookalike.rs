@@ -338,24 +338,27 @@ fn lookalike_letters(label: &str, brand: &str) -> bool {
         return false;
     }
     let max = if n >= 6 { 2 } else { 1 };
-    [label.to_owned(), label.replace("nn", "m").replace("rn", "m")]
-        .iter()
-        .any(|form| {
-            let l: Vec<char> = form.chars().collect();
-            let wild = l.iter().filter(|c| !c.is_ascii()).count();
-            let ascii_in_place = l
-                .iter()
-                .zip(&b)
-                .filter(|(x, y)| x.is_ascii() && x == y)
-                .count();
-            wild >= 1
-                && wild <= n / 2
-                && l.len() + 1 >= n
-                && l.len() <= n + 1
-                && 2 * (l.len() - wild) >= n
-                && ascii_in_place + 1 >= (n + 1) / 2
-                && wildcard_distance(&l, &b) <= max
-        })
+    [
+        label.to_owned(),
+        label.replace("nn", "m").replace("rn", "m"),
+    ]
+    .iter()
+    .any(|form| {
+        let l: Vec<char> = form.chars().collect();
+        let wild = l.iter().filter(|c| !c.is_ascii()).count();
+        let ascii_in_place = l
+            .iter()
+            .zip(&b)
+            .filter(|(x, y)| x.is_ascii() && x == y)
+            .count();
+        wild >= 1
+            && wild <= n / 2
+            && l.len() + 1 >= n
+            && l.len() <= n + 1
+            && 2 * (l.len() - wild) >= n
+            && ascii_in_place + 1 >= n.div_ceil(2)
+            && wildcard_distance(&l, &b) <= max
+    })
 }
 
 /// The brand with one or two letters inserted, its first and last letters kept
@@ -505,7 +508,9 @@ fn same_suffix_lookalike<'p>(
         let l: Vec<char> = label_u.chars().collect();
         if !label_u.is_ascii()
             && l.len() == n
-            && l.iter().zip(brand.chars()).all(|(x, y)| !x.is_ascii() || *x == y)
+            && l.iter()
+                .zip(brand.chars())
+                .all(|(x, y)| !x.is_ascii() || *x == y)
         {
             return Some((Technique::Homograph, dom));
         }
