@@ -19,6 +19,8 @@ rate() { awk -F'\t' -v name="$1" '$2!="official"{n++; if ($2=="flagged") f++} EN
 for d in $PROTECTED; do "$L" < "$W/tw-$d.txt" | rate "dnstwist $d"; done
 cat "$W"/tw-*.txt | sort -u | "$L" | rate "dnstwist, all"
 cat "$W"/tw-*.txt | sort -u | grep -v -E '^[^.]{1,2}\.co$' | "$L" | rate "dnstwist, all but a.co's"
+# Why a.co's ASCII variants stay unflagged: one- and two-letter .co domains are real sites.
+echo "one- and two-letter .co domains in the Moz top 500: $(python3 -c "import json,sys; [print(x['rootDomain']) for x in json.load(open(sys.argv[1]))]" "$W/node_modules/top-sites/top-sites.json" | grep -E '^[a-z0-9]{1,2}\.co$' | tr '\n' ' ')"
 python3 -c "import json,sys; [print(x['rootDomain']) for x in json.load(open(sys.argv[1]))]" \
   "$W/node_modules/top-sites/top-sites.json" | "$L" > "$W/top.out"
 rate "top-sites (Moz top 500)" < "$W/top.out"

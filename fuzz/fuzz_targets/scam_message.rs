@@ -1,6 +1,7 @@
 //! Any bytes as a reported message (sender, subject, text and URLs cut at 0xFF bytes,
 //! decoded lossily as broken UTF-8 would be by a lenient reader): the URL, sender, lookalike
-//! and text paths give an analysis, never a panic, and the normaliser is idempotent.
+//! and text paths give an analysis, never a panic, the normaliser is idempotent and the
+//! classifier's features are sorted, in range and finite.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 
@@ -20,6 +21,12 @@ fuzz_target!(|data: &[u8]| {
     };
     let a = clawback_scam::analyse(&m, &protected);
     let _ = a.campaign_domains();
+    // The text classifier's features: sorted, in range, finite.
+    let f = clawback_scam::features::text_features(&a, &m, 12);
+    assert!(f.windows(2).all(|w| w[0].0 < w[1].0));
+    assert!(f.iter().all(|(b, v)| *b < 4096 && v.is_finite()));
+    // A configured protected list: parsed or refused, never a panic.
+    let _ = clawback_scam::Protected::parse(urls.iter().map(String::as_str));
     for u in &urls {
         if let Some(p) = clawback_scam::url::parse_url(u) {
             let _ = clawback_scam::lookalike::check(&p, &protected);

@@ -105,18 +105,28 @@ pub fn run(out: &Path, seed: u64, customers: u32, days: u32, w: &mut dyn Write) 
         max_leaves: clawback_model::TrainParams::default().max_leaves,
         threads: None,
         no_augment: false,
+        text: crate::train::TextArgs::default(),
     })?;
-    writeln!(
-        w,
-        "train:   refund model on a separate history world (seed {}): {} labelled requests, {} trees in {:.1}s, validation AUC {:.3}, AP {:.3} -> {}",
-        hist_cfg.seed,
-        trained.labelled_requests,
-        trained.trees,
-        trained.train_seconds,
-        trained.auc,
-        trained.average_precision,
-        model_path.display()
-    )?;
+    if let Some(r) = &trained.refund {
+        writeln!(
+            w,
+            "train:   refund model on a separate history world (seed {}): {} labelled requests, {} trees in {:.1}s, validation AUC {:.3}, AP {:.3} -> {}",
+            hist_cfg.seed,
+            r.labelled_requests,
+            r.trees,
+            r.train_seconds,
+            r.auc,
+            r.average_precision,
+            model_path.display()
+        )?;
+    }
+    if let Some(c) = &trained.report_classifier {
+        writeln!(
+            w,
+            "train:   report text classifier on the same world: {} labelled reports in {:.1}s, validation AUC {:.3}, AP {:.3}",
+            c.labelled_reports, c.train_seconds, c.auc, c.average_precision
+        )?;
+    }
 
     let report = ingest::run(&data, &events_path, clawback_store::LogOptions::default())?;
     let bad = ingest::run(&data, &corrupt_path, clawback_store::LogOptions::default())?;

@@ -3,6 +3,7 @@
 
 mod bench;
 mod bench_refunds;
+mod bench_scam;
 mod caught;
 mod demo;
 mod graph_model;
@@ -78,6 +79,12 @@ enum Command {
     BenchGraph(bench_refunds::BenchGraphArgs),
     /// The insider detector's cost per event on worlds of growing size.
     BenchInsiders(bench_refunds::BenchInsidersArgs),
+    /// Turn a corpus of raw e-mails (folders named …spam… and …ham…, e.g. SpamAssassin's)
+    /// into reports and labels, split 50/50 by a seeded hash, for `train` and `replay`.
+    BenchSpam(bench_scam::BenchSpamArgs),
+    /// Decide labelled reports under several set-ups (rules, rules + classifier, without the
+    /// protected list) and print precision, recall and F1 for each.
+    BenchScam(bench_scam::BenchScamArgs),
     /// Train a link-aware node classifier on any graph (nodes CSV, edge CSVs) and score
     /// every node: gradient-boosted trees on node features plus neighbour aggregates.
     GraphModel(graph_model::GraphModelArgs),
@@ -302,6 +309,8 @@ fn run(cli: Cli) -> Result<()> {
         Command::BenchRefunds(args) => print_json(&bench_refunds::run(&args)?),
         Command::BenchGraph(args) => print_json(&bench_refunds::bench_graph(&args)?),
         Command::BenchInsiders(args) => print_json(&bench_refunds::bench_insiders(&args)?),
+        Command::BenchSpam(args) => print_json(&bench_scam::bench_spam(&args)?),
+        Command::BenchScam(args) => print_json(&bench_scam::bench_scam(&args)?),
         Command::GraphModel(args) => print_json(&graph_model::run(&args)?),
         Command::Features => {
             let text = features_markdown();

@@ -2,18 +2,25 @@
 //! labelled refund request's feature vector exactly as the decision saw it, trains the
 //! gradient-boosted model on the earliest 80% (in time), validates on the latest 20%,
 //! chooses the policy's costs and bars on the validation part, and writes the model file.
+//! Labelled reports (`message_reported` with `report` labels) train the text classifier
+//! the same way (logistic regression over hashed n-grams, `clawback_model::linear`); the
+//! file holds whichever of the two the labels allow.
 
 use crate::lines::Lines;
 use crate::progress;
 use crate::replay;
 use anyhow::{Context, Result, bail};
 use clawback_engine::features::{F, N_REFUND_FEATURES, REFUND_FEATURES, RefundFeatures};
-use clawback_engine::{Engine, RefundCosts};
+use clawback_engine::{
+    Engine, MAX_CONFIDENT_LOGIT, MIN_CONFIDENT_LOGIT, RefundCosts, report_text_features,
+};
 use clawback_events::output::Outcome;
 use clawback_events::{Body, Id, LabelEntity, Verdict, parse_line};
+use clawback_model::linear::{LinearParams, train_linear};
 use clawback_model::metrics::{average_precision, log_loss, roc_auc};
 use clawback_model::{
-    Dataset, FeatureSpec, ModelFile, TrainParams, TrainingInfo, TreeModel, ValidationMetrics,
+    Dataset, FeatureSpec, ModelFile, TextModel, TrainParams, TrainingInfo, TreeModel,
+    ValidationMetrics,
 };
 use rustc_hash::FxHashMap;
 use serde::Serialize;
@@ -57,6 +64,33 @@ pub struct TrainArgs {
     /// Do not add the masked copies of training rows (see `augment`).
     #[arg(long)]
     pub no_augment: bool,
+    #[command(flatten)]
+    pub text: TextArgs,
+}
+
+/// The report text classifier's training parameters.
+#[derive(Debug, Clone, clap::Args)]
+pub struct TextArgs {
+    /// Hash bits of the report classifier (2^bits weights).
+    #[arg(long, default_value_t = LinearParams::default().bits)]
+    pub text_bits: u8,
+    /// Passes over the labelled reports.
+    #[arg(long, default_value_t = LinearParams::default().epochs)]
+    pub text_epochs: usize,
+    /// L2 regularisation of the report classifier.
+    #[arg(long, default_value_t = LinearParams::default().l2)]
+    pub text_l2: f64,
+}
+
+impl Default for TextArgs {
+    fn default() -> Self {
+        let p = LinearParams::default();
+        Self {
+            text_bits: p.bits,
+            text_epochs: p.epochs,
+            text_l2: p.l2,
+        }
+    }
 }
 
 /// Families of evidence a world may simply not have (no support contacts recorded, no
@@ -108,10 +142,44 @@ fn augment(x: &mut Vec<f32>, y: &mut Vec<bool>) {
     }
 }
 
-/// What `train` prints (and stores in the model file).
+/// What `train` prints: the file, and what each model learnt (the refund model's fields at
+/// the top level, as before the text classifier existed).
 #[derive(Debug, Serialize)]
 pub struct TrainReport {
     pub model: String,
+    #[serde(flatten)]
+    pub refund: Option<RefundReport>,
+    /// The report text classifier, when the labels had reports.
+    pub report_classifier: Option<ClassifierReport>,
+}
+
+/// What the text classifier learnt. Metrics are those of a fit on the earliest
+/// `1 - valid_share` of the labelled reports, scored on the latest; the stored classifier
+/// is then refit on all of them with the same parameters (the newest campaigns are in the
+/// latest reports).
+#[derive(Debug, Serialize)]
+pub struct ClassifierReport {
+    pub labelled_reports: usize,
+    pub unlabelled_reports: usize,
+    pub fraud_reports: usize,
+    pub valid_reports: usize,
+    pub valid_from: String,
+    pub features: &'static str,
+    pub auc: f64,
+    pub average_precision: f64,
+    pub log_loss: f64,
+    /// Of the classifier alone at probability 0.5, on the validation reports.
+    pub precision: f64,
+    pub recall: f64,
+    /// Log-odds from which the classifier may decide a report alone (99% precise on the
+    /// validation reports; within 1..=12).
+    pub confident_logit: f64,
+    pub train_seconds: f64,
+}
+
+/// What the refund model learnt.
+#[derive(Debug, Serialize)]
+pub struct RefundReport {
     pub labelled_requests: usize,
     pub unlabelled_requests: usize,
     pub train_rows: usize,
@@ -146,14 +214,55 @@ pub struct Row {
     pub x: Box<RefundFeatures>,
 }
 
+/// One labelled report: its text features as the decision computes them.
+pub struct ReportRow {
+    pub ts: String,
+    pub x: Vec<(u32, f32)>,
+    pub fraud: bool,
+}
+
+/// Labelled reports (in event-time order) and how many had no label.
+pub struct Reports {
+    pub rows: Vec<ReportRow>,
+    pub unlabelled: usize,
+}
+
 /// Replays `events` through a baseline engine with feature capture and returns the
 /// requests that have a label, in event-time order, and how many had none.
 pub fn collect_rows(events: &Path, labels: &FxHashMap<Id, bool>) -> Result<(Vec<Row>, usize)> {
+    let (rows, unlabelled, _) = collect_all(events, labels, &FxHashMap::default(), 18)?;
+    Ok((rows, unlabelled))
+}
+
+/// One replay for both models: labelled refund requests' feature vectors, and labelled
+/// reports' text features for a classifier of `bits` hash bits.
+pub fn collect_all(
+    events: &Path,
+    labels: &FxHashMap<Id, bool>,
+    report_labels: &FxHashMap<Id, bool>,
+    bits: u8,
+) -> Result<(Vec<Row>, usize, Reports)> {
     let mut engine = Engine::baseline();
-    engine.capture_features(true);
+    engine.capture_features(!labels.is_empty());
     let mut rows: Vec<Row> = Vec::new();
     let mut unlabelled = 0usize;
-    let mut tap = |_: &clawback_events::Event, o: &clawback_engine::Outputs| -> Result<()> {
+    let mut reports = Reports {
+        rows: Vec::new(),
+        unlabelled: 0,
+    };
+    let mut tap = |ev: &clawback_events::Event, o: &clawback_engine::Outputs| -> Result<()> {
+        if let Body::MessageReported(m) = &ev.body
+            && !report_labels.is_empty()
+        {
+            match report_labels.get(&m.report_id) {
+                Some(&fraud) => reports.rows.push(ReportRow {
+                    ts: ev.ts.raw.to_string(),
+                    x: report_text_features(m, bits),
+                    fraud,
+                }),
+                None => reports.unlabelled += 1,
+            }
+        }
         if let (Some(x), Some(d)) = (&o.features, o.decisions.first()) {
             if labels.contains_key(&d.id) {
                 rows.push(Row {
@@ -168,15 +277,29 @@ pub fn collect_rows(events: &Path, labels: &FxHashMap<Id, bool>) -> Result<(Vec<
         Ok(())
     };
     replay::replay_for_tap(events, &mut engine, &mut tap)?;
-    Ok((rows, unlabelled))
+    Ok((rows, unlabelled, reports))
 }
 
 /// Reads refund labels (`fraud` → true); other entities are skipped, bad lines counted.
 pub fn read_labels(path: &Path) -> Result<FxHashMap<Id, bool>> {
+    let (labels, _) = read_label_sets(path)?;
+    if labels.is_empty() {
+        bail!(
+            "{} holds no refund labels (label lines with \"entity\":\"refund\"); there is nothing to train on",
+            path.display()
+        );
+    }
+    Ok(labels)
+}
+
+/// Reads refund and report labels (`fraud` → true); other entities are skipped, bad lines
+/// counted and the first one named.
+pub fn read_label_sets(path: &Path) -> Result<(FxHashMap<Id, bool>, FxHashMap<Id, bool>)> {
     let (reader, _) = crate::lines::open_input(path)
         .with_context(|| format!("reading the labels file {}", path.display()))?;
     let mut lines = Lines::new(reader);
     let mut labels = FxHashMap::default();
+    let mut reports = FxHashMap::default();
     let mut bad = 0u64;
     let mut first_bad = None;
     while let Some((no, line)) = lines
@@ -192,10 +315,16 @@ pub fn read_labels(path: &Path) -> Result<FxHashMap<Id, bool>> {
         }
         match parse_line(bytes) {
             Ok(ev) => {
-                if let Body::Label(l) = ev.body
-                    && l.entity == LabelEntity::Refund
-                {
-                    labels.insert(l.id, l.label == Verdict::Fraud);
+                if let Body::Label(l) = ev.body {
+                    match l.entity {
+                        LabelEntity::Refund => {
+                            labels.insert(l.id, l.label == Verdict::Fraud);
+                        }
+                        LabelEntity::Report => {
+                            reports.insert(l.id, l.label == Verdict::Fraud);
+                        }
+                        _ => {}
+                    }
                 }
             }
             Err(e) => {
@@ -213,13 +342,7 @@ pub fn read_labels(path: &Path) -> Result<FxHashMap<Id, bool>> {
             "warning: skipped {bad} unreadable label lines; the first: {first}"
         )?;
     }
-    if labels.is_empty() {
-        bail!(
-            "{} holds no refund labels (label lines with \"entity\":\"refund\"); there is nothing to train on",
-            path.display()
-        );
-    }
-    Ok(labels)
+    Ok((labels, reports))
 }
 
 fn outcome_of(costs: &RefundCosts, score: f64, x: &RefundFeatures) -> Outcome {
@@ -291,8 +414,17 @@ fn precision_bar(scores: &[f64], y: &[bool], target: f64, min_pos: u64) -> f64 {
     bar
 }
 
+/// Fewest labelled reports (with both classes in the training part) to train a classifier.
+pub const MIN_REPORTS: usize = 20;
+
 pub fn run(args: &TrainArgs) -> Result<TrainReport> {
-    let labels = read_labels(&args.labels)?;
+    let (labels, report_labels) = read_label_sets(&args.labels)?;
+    if labels.is_empty() && report_labels.is_empty() {
+        bail!(
+            "{} holds no refund or report labels (label lines with \"entity\":\"refund\" or \"report\"); there is nothing to train on",
+            args.labels.display()
+        );
+    }
     if !(0.01..=0.9).contains(&args.valid_share) {
         bail!(
             "--valid-share must be between 0.01 and 0.9 (got {})",
@@ -302,8 +434,157 @@ pub fn run(args: &TrainArgs) -> Result<TrainReport> {
 
     // 1. Replay through the serving engine, capturing feature vectors.
     let started = Instant::now();
-    let (rows, unlabelled) = collect_rows(&args.events, &labels)?;
+    let text_params = LinearParams {
+        bits: args.text.text_bits,
+        epochs: args.text.text_epochs,
+        l2: args.text.text_l2,
+        ..LinearParams::default()
+    };
+    let (rows, unlabelled, reports) =
+        collect_all(&args.events, &labels, &report_labels, text_params.bits)?;
     let replay_seconds = started.elapsed().as_secs_f64();
+    let mut models = BTreeMap::new();
+    let mut classifiers = BTreeMap::new();
+    let refund = if labels.is_empty() {
+        None
+    } else {
+        let (model, report) = train_refund(args, &labels, &rows, unlabelled, replay_seconds)?;
+        models.insert("refund".to_string(), model);
+        Some(report)
+    };
+    let report_classifier = if report_labels.is_empty() {
+        None
+    } else {
+        match train_classifier(args, reports, text_params)? {
+            Some((model, report)) => {
+                classifiers.insert("report".to_string(), model);
+                Some(report)
+            }
+            None if refund.is_none() => bail!(
+                "fewer than {MIN_REPORTS} reports in {} have labels in {}, or the earliest {:.0}% of them hold only one class; label both fraud and legit reports",
+                args.events.display(),
+                args.labels.display(),
+                100.0 * (1.0 - args.valid_share)
+            ),
+            None => {
+                writeln!(
+                    std::io::stderr().lock(),
+                    "warning: too few labelled reports (or only one class) to train the report classifier; the model file has the refund model only"
+                )?;
+                None
+            }
+        }
+    };
+    let file = ModelFile {
+        models,
+        classifiers,
+        created_by: format!("clawback {}", env!("CARGO_PKG_VERSION")),
+    };
+    std::fs::write(&args.out, file.to_bytes())
+        .with_context(|| format!("cannot write the model file {}", args.out.display()))?;
+    Ok(TrainReport {
+        model: args.out.display().to_string(),
+        refund,
+        report_classifier,
+    })
+}
+
+/// Trains the report classifier on the labelled reports (event-time order): a fit on the
+/// earliest part is scored on the latest for the metrics, then the stored model is refit
+/// on all. `None` when there are too few reports or one class only.
+fn train_classifier(
+    args: &TrainArgs,
+    reports: Reports,
+    params: LinearParams,
+) -> Result<Option<(TextModel, ClassifierReport)>> {
+    let rows = reports.rows;
+    let n = rows.len();
+    let n_valid = ((n as f64) * args.valid_share).round().max(1.0) as usize;
+    let n_train = n.saturating_sub(n_valid);
+    let fraud = rows.iter().filter(|r| r.fraud).count();
+    let train_fraud = rows.iter().take(n_train).filter(|r| r.fraud).count();
+    if n < MIN_REPORTS || train_fraud == 0 || train_fraud == n_train {
+        return Ok(None);
+    }
+    let t0 = Instant::now();
+    let x: Vec<Vec<(u32, f32)>> = rows.iter().map(|r| r.x.clone()).collect();
+    let y: Vec<bool> = rows.iter().map(|r| r.fraud).collect();
+    let early = train_linear(&x[..n_train], &y[..n_train], &params)
+        .context("training the report classifier")?;
+    let scores: Vec<f64> = x[n_train..]
+        .iter()
+        .map(|r| early.predict_proba(r))
+        .collect();
+    let yv = &y[n_train..];
+    let (mut tp, mut fp, mut fneg) = (0u64, 0u64, 0u64);
+    for (s, &t) in scores.iter().zip(yv) {
+        let hit = *s >= 0.5;
+        tp += u64::from(hit && t);
+        fp += u64::from(hit && !t);
+        fneg += u64::from(!hit && t);
+    }
+    let ratio = |a: u64, b: u64| if b > 0 { a as f64 / b as f64 } else { f64::NAN };
+    // The log-odds above which the classifier alone was 99% precise on validation: where
+    // the engine lets it decide a report on its own (`clawback_engine::text_model_scale`).
+    let bar = precision_bar(&scores, yv, 0.99, 10);
+    let confident_logit = if bar < 1.0 && bar > 0.0 {
+        (bar / (1.0 - bar))
+            .ln()
+            .clamp(MIN_CONFIDENT_LOGIT, MAX_CONFIDENT_LOGIT)
+    } else {
+        MAX_CONFIDENT_LOGIT
+    };
+    let model = train_linear(&x, &y, &params).context("training the report classifier")?;
+    let train_seconds = t0.elapsed().as_secs_f64();
+    let valid_from = rows.get(n_train).map(|r| r.ts.clone()).unwrap_or_default();
+    let metrics = ValidationMetrics {
+        auc: roc_auc(&scores, yv),
+        average_precision: average_precision(&scores, yv),
+        log_loss: log_loss(&scores, yv),
+    };
+    let report = ClassifierReport {
+        labelled_reports: n,
+        unlabelled_reports: reports.unlabelled,
+        fraud_reports: fraud,
+        valid_reports: n - n_train,
+        valid_from: valid_from.clone(),
+        features: clawback_scam::features::TEXT_FEATURES,
+        auc: metrics.auc,
+        average_precision: metrics.average_precision,
+        log_loss: metrics.log_loss,
+        precision: ratio(tp, tp + fp),
+        recall: ratio(tp, tp + fneg),
+        confident_logit,
+        train_seconds,
+    };
+    let text = TextModel {
+        features: clawback_scam::features::TEXT_FEATURES.to_string(),
+        trained: TrainingInfo {
+            first_ts: rows.first().map(|r| r.ts.clone()).unwrap_or_default(),
+            last_ts: rows.last().map(|r| r.ts.clone()).unwrap_or_default(),
+            train_rows: n as u64,
+            train_positives: fraud as u64,
+            valid_rows: (n - n_train) as u64,
+            valid_positives: yv.iter().filter(|&&b| b).count() as u64,
+            valid_from_ts: valid_from,
+            seconds: train_seconds,
+        },
+        metrics,
+        thresholds: BTreeMap::from([("confident_logit".to_string(), confident_logit)]),
+        params,
+        model,
+    };
+    Ok(Some((text, report)))
+}
+
+/// Trains the refund model on the labelled requests and chooses its policy.
+fn train_refund(
+    args: &TrainArgs,
+    labels: &FxHashMap<Id, bool>,
+    rows: &[Row],
+    unlabelled: usize,
+    replay_seconds: f64,
+) -> Result<(TreeModel, RefundReport)> {
     if rows.len() < 50 {
         bail!(
             "only {} refund requests in {} have labels in {}; at least 50 are needed to train and validate",
@@ -455,16 +736,7 @@ pub fn run(args: &TrainArgs) -> Result<TrainReport> {
         forest,
     };
     let trees = model.forest.n_trees();
-    let mut models = BTreeMap::new();
-    models.insert("refund".to_string(), model);
-    let file = ModelFile {
-        models,
-        created_by: format!("clawback {}", env!("CARGO_PKG_VERSION")),
-    };
-    std::fs::write(&args.out, file.to_bytes())
-        .with_context(|| format!("cannot write the model file {}", args.out.display()))?;
-    Ok(TrainReport {
-        model: args.out.display().to_string(),
+    let report = RefundReport {
         labelled_requests: rows.len(),
         unlabelled_requests: unlabelled,
         train_rows: n_train,
@@ -479,7 +751,8 @@ pub fn run(args: &TrainArgs) -> Result<TrainReport> {
         chosen: thresholds,
         validation_policy: outcome,
         candidates,
-    })
+    };
+    Ok((model, report))
 }
 
 fn export_csv(path: &Path, train: &[Row], yt: &[bool], valid: &[Row], yv: &[bool]) -> Result<()> {

@@ -37,7 +37,11 @@ pub use intel::{Intel, IntelStats};
 pub use money::usd_cents;
 pub use policy::{PointPolicy, Policy, RefundCosts, Verdict};
 pub use refund::{RefundScorer, RuleHit, rules_schema};
-pub use scam::{Campaigns, PHISHING_WEIGHT, ScamReports, scam_signals};
+pub use scam::{
+    Campaigns, DEFAULT_CONFIDENT_LOGIT, MAX_CONFIDENT_LOGIT, MIN_CONFIDENT_LOGIT, PHISHING_WEIGHT,
+    ScamReports, TEXT_MODEL_MAX, TEXT_MODEL_MIN, UnknownTextFeatures, report_text_features,
+    scam_signals, text_model_scale, text_model_weight,
+};
 pub use sequencer::{DEFAULT_SLACK_MS, Sequencer};
 
 use clawback_events::output::{Alert, Decision, Point};

@@ -10,12 +10,14 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::linear::{LinearModel, LinearParams};
 use crate::{Forest, ModelError, TrainParams};
 
 /// The value of the top-level `format` field.
 pub const FORMAT: &str = "clawback-model";
-/// The newest file version this build reads and the one it writes.
-pub const VERSION: u32 = 1;
+/// The newest file version this build reads and the one it writes. Version 2 added
+/// `classifiers` (text models); version 1 files are still read (they have none).
+pub const VERSION: u32 = 2;
 
 /// One input of the model: its name (as the engine computes it) and what it means,
 /// so that an attribution can be shown to an analyst.
@@ -70,10 +72,28 @@ pub struct TreeModel {
     pub forest: Forest,
 }
 
-/// The model file: one model per decision point (key `"refund"` today).
+/// A text classifier of one decision point (key `"report"`: reported messages), with
+/// what is needed to use and audit it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TextModel {
+    /// The feature extractor the weights were trained with (e.g. `"scam-text-1"`). A reader
+    /// that does not have that extractor must refuse the classifier: the same words would
+    /// land in other buckets.
+    pub features: String,
+    pub trained: TrainingInfo,
+    pub metrics: ValidationMetrics,
+    /// Named probability thresholds chosen at training time.
+    pub thresholds: BTreeMap<String, f64>,
+    pub params: LinearParams,
+    pub model: LinearModel,
+}
+
+/// The model file: trees per decision point (key `"refund"`) and text classifiers per
+/// decision point (key `"report"`); either may be empty.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ModelFile {
     pub models: BTreeMap<String, TreeModel>,
+    pub classifiers: BTreeMap<String, TextModel>,
     /// Which program wrote the file, e.g. `"clawback 0.1.0"`.
     pub created_by: String,
 }
@@ -84,6 +104,7 @@ struct WireOut<'a> {
     version: u32,
     created_by: &'a str,
     models: &'a BTreeMap<String, TreeModel>,
+    classifiers: &'a BTreeMap<String, TextModel>,
 }
 
 /// Just enough to decide whether the rest can be read.
@@ -93,10 +114,13 @@ struct Header {
     version: Option<u64>,
 }
 
+/// Versions 1 and 2: version 1 has no `classifiers`.
 #[derive(Deserialize)]
-struct WireV1 {
+struct WireV2 {
     created_by: String,
     models: BTreeMap<String, TreeModel>,
+    #[serde(default)]
+    classifiers: BTreeMap<String, TextModel>,
 }
 
 impl ModelFile {
@@ -107,6 +131,7 @@ impl ModelFile {
             version: VERSION,
             created_by: &self.created_by,
             models: &self.models,
+            classifiers: &self.classifiers,
         };
         // Serialising these types cannot fail (string keys, no custom serialisers);
         // non-finite floats become `null`, which decoding then rejects.
@@ -135,7 +160,12 @@ impl ModelFile {
         if version < 1 {
             return Err(ModelError::UnsupportedVersion { found: version });
         }
-        let wire: WireV1 = serde_json::from_slice(b).map_err(ModelError::Json)?;
+        let wire: WireV2 = serde_json::from_slice(b).map_err(ModelError::Json)?;
+        if version < 2 && !wire.classifiers.is_empty() {
+            return Err(ModelError::InvalidData(
+                "a version 1 model file cannot hold classifiers; retrain".into(),
+            ));
+        }
         for (name, m) in &wire.models {
             m.forest
                 .validate()
@@ -153,6 +183,7 @@ impl ModelFile {
         }
         Ok(ModelFile {
             models: wire.models,
+            classifiers: wire.classifiers,
             created_by: wire.created_by,
         })
     }
@@ -208,8 +239,47 @@ mod tests {
         };
         ModelFile {
             models: BTreeMap::from([("refund".to_string(), model)]),
+            classifiers: BTreeMap::new(),
             created_by: "clawback test".into(),
         }
+    }
+
+    /// Sparse rows for a toy text classifier: bucket `i % 17` and `(i * 7) % 256`.
+    fn text_rows(n: usize) -> (Vec<Vec<(u32, f32)>>, Vec<bool>) {
+        let rows: Vec<Vec<(u32, f32)>> = (0..n)
+            .map(|i| {
+                let mut r = vec![((i % 17) as u32, 1.0), (((i * 7) % 256) as u32, 0.5)];
+                r.sort_by_key(|p| p.0);
+                r.dedup_by_key(|p| p.0);
+                r
+            })
+            .collect();
+        let y = (0..n).map(|i| i % 17 < 6).collect();
+        (rows, y)
+    }
+
+    /// The file with a refund model and a report classifier (version 2).
+    fn model_file_v2() -> ModelFile {
+        let mut m = model_file();
+        let (rows, y) = text_rows(400);
+        let params = LinearParams {
+            bits: 8,
+            epochs: 3,
+            ..LinearParams::default()
+        };
+        let model = crate::linear::train_linear(&rows, &y, &params).unwrap();
+        m.classifiers.insert(
+            "report".into(),
+            TextModel {
+                features: "test-features-1".into(),
+                trained: m.models["refund"].trained.clone(),
+                metrics: m.models["refund"].metrics.clone(),
+                thresholds: BTreeMap::from([("phishing".to_string(), 0.9)]),
+                params,
+                model,
+            },
+        );
+        m
     }
 
     fn rows() -> Vec<f32> {
@@ -238,7 +308,7 @@ mod tests {
         }
         let v: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
         assert_eq!(v["format"], "clawback-model");
-        assert_eq!(v["version"], 1);
+        assert_eq!(v["version"], 2);
         assert_eq!(v["models"]["refund"]["features"][0]["name"], "f0");
     }
 
@@ -246,19 +316,64 @@ mod tests {
     const FIXTURE_SCORES: &str =
         concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/model-v1.scores.json");
 
-    /// Regenerates the committed v1 fixture: `cargo test -p clawback-model -- --ignored write_fixture`.
-    /// Only do this when deliberately changing the format (and bump VERSION then).
+    const FIXTURE_V2: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/model-v2.json");
+    const FIXTURE_V2_SCORES: &str =
+        concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/model-v2.scores.json");
+
+    /// Regenerates the committed v2 fixture:
+    /// `cargo test -p clawback-model -- --ignored write_fixture`. Only do this when
+    /// deliberately changing the format (and bump VERSION then, keeping the old fixtures).
+    /// The v1 fixture was written by the version 1 writer and is never regenerated.
     #[test]
     #[ignore]
     fn write_fixture() {
-        let m = model_file();
-        std::fs::write(FIXTURE, m.to_bytes()).unwrap();
+        let m = model_file_v2();
+        std::fs::write(FIXTURE_V2, m.to_bytes()).unwrap();
         let f = &m.models["refund"].forest;
-        let scores: Vec<f64> = rows()
+        let mut scores: Vec<f64> = rows()
             .chunks_exact(synth::N_FEATURES)
             .map(|r| f.predict_logit(r))
             .collect();
-        std::fs::write(FIXTURE_SCORES, serde_json::to_vec(&scores).unwrap()).unwrap();
+        let c = &m.classifiers["report"].model;
+        scores.extend(text_rows(50).0.iter().map(|r| c.logit(r)));
+        std::fs::write(FIXTURE_V2_SCORES, serde_json::to_vec(&scores).unwrap()).unwrap();
+    }
+
+    #[test]
+    fn v2_fixture_still_decodes_and_predicts_the_same() {
+        let m = ModelFile::from_bytes(&std::fs::read(FIXTURE_V2).unwrap()).unwrap();
+        let expected: Vec<f64> =
+            serde_json::from_slice(&std::fs::read(FIXTURE_V2_SCORES).unwrap()).unwrap();
+        let f = &m.models["refund"].forest;
+        let c = &m.classifiers["report"];
+        assert_eq!(c.features, "test-features-1");
+        assert_eq!(c.model.bits(), 8);
+        let got: Vec<f64> = rows()
+            .chunks_exact(synth::N_FEATURES)
+            .map(|r| f.predict_logit(r))
+            .chain(text_rows(50).0.iter().map(|r| c.model.logit(r)))
+            .collect();
+        assert_eq!(got.len(), expected.len());
+        for (g, e) in got.iter().zip(&expected) {
+            assert_eq!(g.to_bits(), e.to_bits());
+        }
+    }
+
+    #[test]
+    fn v2_round_trip_with_a_classifier_is_identical() {
+        let m = model_file_v2();
+        let bytes = m.to_bytes();
+        assert_eq!(ModelFile::from_bytes(&bytes).unwrap(), m);
+        assert_eq!(
+            model_file_v2().to_bytes(),
+            bytes,
+            "training is deterministic"
+        );
+        // A version 1 file cannot carry a classifier.
+        let mut v: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+        v["version"] = 1.into();
+        let e = ModelFile::from_bytes(&serde_json::to_vec(&v).unwrap()).unwrap_err();
+        assert!(matches!(e, ModelError::InvalidData(_)), "{e}");
     }
 
     #[test]
@@ -269,6 +384,7 @@ mod tests {
         let f = &m.models["refund"].forest;
         assert_eq!(f.n_features(), synth::N_FEATURES);
         assert_eq!(m.models["refund"].thresholds["deny"], 0.9);
+        assert!(m.classifiers.is_empty(), "version 1 has no classifiers");
         for (r, e) in rows().chunks_exact(synth::N_FEATURES).zip(&expected) {
             assert_eq!(f.predict_logit(r).to_bits(), e.to_bits());
         }
@@ -291,17 +407,17 @@ mod tests {
             ModelFile::from_bytes(b""),
             Err(ModelError::Json(_))
         ));
-        let e = ModelFile::from_bytes(&edit(|v| v["version"] = 2.into())).unwrap_err();
+        let e = ModelFile::from_bytes(&edit(|v| v["version"] = 3.into())).unwrap_err();
         assert!(matches!(
             e,
             ModelError::NewerVersion {
-                found: 2,
-                supported: 1
+                found: 3,
+                supported: 2
             }
         ));
         assert_eq!(
             e.to_string(),
-            "model file version 2 is newer than this clawback understands (1): upgrade clawback or retrain"
+            "model file version 3 is newer than this clawback understands (2): upgrade clawback or retrain"
         );
         assert!(matches!(
             ModelFile::from_bytes(&edit(|v| v["version"] = 0.into())),
@@ -384,6 +500,6 @@ mod tests {
 
     fn model_file_bytes() -> &'static Vec<u8> {
         static B: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
-        B.get_or_init(|| model_file().to_bytes())
+        B.get_or_init(|| model_file_v2().to_bytes())
     }
 }

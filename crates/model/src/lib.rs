@@ -6,11 +6,13 @@
 //!   [`Dataset`] of point-in-time feature vectors with fraud/legit labels.
 //! - [`Forest`] scores one row in microseconds without allocating and explains it
 //!   with [`Forest::contributions`].
+//! - [`linear`]: logistic regression over hashed sparse features, the text classifier.
 //! - [`ModelFile`] is what `clawback train` writes and `clawback replay --model` reads.
 //! - [`metrics`] are the validation numbers recorded in the file.
 
 mod file;
 mod forest;
+pub mod linear;
 pub mod metrics;
 #[doc(hidden)]
 pub mod synth;
@@ -18,7 +20,7 @@ pub mod synth;
 mod train;
 
 pub use file::{
-    FORMAT, FeatureSpec, ModelFile, TrainingInfo, TreeModel, VERSION, ValidationMetrics,
+    FORMAT, FeatureSpec, ModelFile, TextModel, TrainingInfo, TreeModel, VERSION, ValidationMetrics,
 };
 pub use forest::{Forest, ForestError};
 #[cfg(feature = "train")]

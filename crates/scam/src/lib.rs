@@ -10,8 +10,10 @@
 //!   swaps, edit distance, brand plus words, brand in a subdomain or path; shorteners.
 //! - [`text`]: normalisation and multilingual cue lists.
 //! - [`simhash`]: near-duplicate fingerprints.
+//! - [`features`]: hashed word and character n-grams for the trained text classifier.
 
 pub mod advisory;
+pub mod features;
 pub mod lookalike;
 pub mod simhash;
 pub mod text;
@@ -20,7 +22,7 @@ pub mod url;
 #[cfg(test)]
 mod proptests;
 
-pub use lookalike::{Lookalike, Protected, Technique};
+pub use lookalike::{BadDomain, Lookalike, Protected, Technique};
 pub use text::Cue;
 pub use url::{ParsedUrl, Sender};
 

@@ -90,6 +90,50 @@ impl Protected {
         }
     }
 
+    /// A protected list from configuration: every entry must be a domain name (a host is
+    /// reduced to its registrable domain, `smile.amazon.com` → `amazon.com`). Unlike
+    /// [`Protected::new`], which drops what it cannot read, this names the first bad entry,
+    /// so that a retailer's typo does not silently protect nothing.
+    pub fn parse<'a>(domains: impl IntoIterator<Item = &'a str>) -> Result<Self, BadDomain> {
+        let mut ok: Vec<&str> = Vec::new();
+        for (index, raw) in domains.into_iter().enumerate() {
+            let bad = |why: &'static str| BadDomain {
+                index,
+                value: crate::url::cut_str(raw, 200).to_owned(),
+                why,
+            };
+            let d = raw.trim();
+            if d.is_empty() {
+                return Err(bad("is empty"));
+            }
+            if d.contains("://") || d.contains(['/', '@', '?', '#', ' ', ':']) {
+                return Err(bad(
+                    "is not a domain name: write the domain alone, like amazon.co.uk (no scheme, path, port or address)",
+                ));
+            }
+            let Some((ascii, _)) = crate::url::normalise_host(d) else {
+                return Err(bad("is not a valid host name"));
+            };
+            if ascii.parse::<std::net::IpAddr>().is_ok() {
+                return Err(bad("is an IP address, not a domain name"));
+            }
+            if crate::url::registrable_domain(&ascii).is_none() {
+                return Err(bad(
+                    "has no known public suffix (write amazon.com, not amazon or a bare suffix)",
+                ));
+            }
+            ok.push(d);
+        }
+        if ok.is_empty() {
+            return Err(BadDomain {
+                index: 0,
+                value: String::new(),
+                why: "the list is empty: it would protect nothing (leave the setting out to keep the default list)",
+            });
+        }
+        Ok(Self::new(ok))
+    }
+
     /// The brand's name for people: the first protected domain's label, capitalised.
     pub fn brand_name(&self) -> String {
         let label = self.brands.first().map_or("", |(b, _)| b.as_str());
@@ -117,6 +161,35 @@ impl Protected {
     }
 }
 
+/// An entry of a configured protected list that is not a domain name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BadDomain {
+    /// Position of the entry in the list (0-based).
+    pub index: usize,
+    /// The entry as written (cut at 200 bytes).
+    pub value: String,
+    /// What is wrong and what to write instead.
+    pub why: &'static str,
+}
+
+impl std::fmt::Display for BadDomain {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.value.is_empty() && self.index == 0 && self.why.starts_with("the list") {
+            write!(f, "{}", self.why)
+        } else {
+            write!(
+                f,
+                "entry {} ({:?}) {}",
+                self.index + 1,
+                self.value,
+                self.why
+            )
+        }
+    }
+}
+
+impl std::error::Error for BadDomain {}
+
 /// How a domain imitates a protected one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Technique {
@@ -132,6 +205,9 @@ pub enum Technique {
     BrandInSubdomain,
     /// A protected domain in the path of a foreign domain.
     BrandInPath,
+    /// A protected domain run together without its dots (`amazoncom.com`, `amazonca.ca`,
+    /// `amaz.on.ca`).
+    DotsDropped,
 }
 
 impl Technique {
@@ -144,6 +220,7 @@ impl Technique {
             Self::BrandWithWords => "brand_with_words",
             Self::BrandInSubdomain => "brand_in_subdomain",
             Self::BrandInPath => "brand_in_path",
+            Self::DotsDropped => "dots_dropped",
         }
     }
 
@@ -156,6 +233,7 @@ impl Technique {
             Self::BrandWithWords => "the brand with other words",
             Self::BrandInSubdomain => "the brand in a subdomain",
             Self::BrandInPath => "the brand's domain in the path",
+            Self::DotsDropped => "the brand's domain without its dots",
         }
     }
 }
@@ -232,6 +310,74 @@ fn wildcard_match(label: &str, brand: &str) -> bool {
     (1..=3).contains(&wild) && b.len() - wild >= 3
 }
 
+/// Edit distance (insertions, deletions, substitutions) where a non-ASCII letter of the
+/// label matches any letter of the brand: how far a label in look-alike letters is from
+/// the brand once each letter with no ASCII reading is taken for the right one.
+fn wildcard_distance(label: &[char], brand: &[char]) -> usize {
+    let mut prev: Vec<usize> = (0..=brand.len()).collect();
+    let mut cur = vec![0; brand.len() + 1];
+    for (i, &x) in label.iter().enumerate() {
+        cur[0] = i + 1;
+        for (j, &y) in brand.iter().enumerate() {
+            let sub = usize::from(x.is_ascii() && x != y);
+            cur[j + 1] = (prev[j] + sub).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    prev[brand.len()]
+}
+
+/// A label in look-alike letters (some non-ASCII) within one edit of the brand (two for
+/// brands of six letters or more) once those letters are taken for the brand's, with at
+/// least half of the brand's letters written in ASCII in place: `ɑmⱬn`, `əmzm`, `aᴍazom`.
+/// Tried on the label as written and on its visual form (`nn` for `m`).
+fn lookalike_letters(label: &str, brand: &str) -> bool {
+    let b: Vec<char> = brand.chars().collect();
+    let n = b.len();
+    if n < 4 {
+        return false;
+    }
+    let max = if n >= 6 { 2 } else { 1 };
+    [
+        label.to_owned(),
+        label.replace("nn", "m").replace("rn", "m"),
+    ]
+    .iter()
+    .any(|form| {
+        let l: Vec<char> = form.chars().collect();
+        let wild = l.iter().filter(|c| !c.is_ascii()).count();
+        let ascii_in_place = l
+            .iter()
+            .zip(&b)
+            .filter(|(x, y)| x.is_ascii() && x == y)
+            .count();
+        wild >= 1
+            && wild <= n / 2
+            && l.len() + 1 >= n
+            && l.len() <= n + 1
+            && 2 * (l.len() - wild) >= n
+            && ascii_in_place + 1 >= n.div_ceil(2)
+            && wildcard_distance(&l, &b) <= max
+    })
+}
+
+/// The brand with one or two letters inserted, its first and last letters kept
+/// (`amazeson`): for brands of six letters or more, where that leaves no other word.
+fn brand_with_inserted_letters(label: &str, brand: &str) -> bool {
+    let (n, m) = (brand.chars().count(), label.chars().count());
+    if n < 6 || m <= n || m > n + 2 || !label.is_ascii() {
+        return false;
+    }
+    let (Some(bf), Some(bl)) = (brand.chars().next(), brand.chars().last()) else {
+        return false;
+    };
+    if !label.starts_with(bf) || !label.ends_with(bl) {
+        return false;
+    }
+    let mut it = label.chars();
+    brand.chars().all(|c| it.any(|x| x == c))
+}
+
 fn close(a: &str, brand: &str) -> bool {
     let n = brand.chars().count();
     let m = a.chars().count();
@@ -262,8 +408,11 @@ fn label_technique<'p>(
         if swapped == *brand || skeleton(&swapped) == *brand {
             return Some((Technique::CharacterSwap, dom));
         }
-        if non_ascii && wildcard_match(&folded, brand) {
+        if non_ascii && (wildcard_match(&folded, brand) || lookalike_letters(&swapped, brand)) {
             return Some((Technique::Homograph, dom));
+        }
+        if brand_with_inserted_letters(&swapped, brand) {
+            return Some((Technique::Typo, dom));
         }
         if close(&swapped, brand) || close(&folded, brand) {
             return Some((
@@ -337,6 +486,49 @@ fn label_technique<'p>(
     None
 }
 
+/// Lookalikes a protected domain's own suffix gives away. A near-miss of a short brand is
+/// usually an innocent word elsewhere (`anzr.com`), but under the very suffix of the
+/// domain it imitates (`anzr.to` for `amzn.to`, `à.co` for `a.co`) it is deliberate:
+/// - a label of a short brand's length whose every differing letter is non-ASCII (`à`, `ɑ`,
+///   `а` for `a`);
+/// - for brands of four or five letters, two edits on the visual form with the first
+///   letter kept (`anzm.to`, `annzr.to`).
+fn same_suffix_lookalike<'p>(
+    label_u: &str,
+    suffix: &str,
+    p: &'p Protected,
+) -> Option<(Technique, &'p str)> {
+    let folded = fold(label_u);
+    let swapped = unswap(&folded);
+    for (brand, dom) in &p.brands {
+        if dom.split_once('.').map(|(_, s)| s) != Some(suffix) {
+            continue;
+        }
+        let n = brand.chars().count();
+        let l: Vec<char> = label_u.chars().collect();
+        if !label_u.is_ascii()
+            && l.len() == n
+            && l.iter()
+                .zip(brand.chars())
+                .all(|(x, y)| !x.is_ascii() || *x == y)
+        {
+            return Some((Technique::Homograph, dom));
+        }
+        if (4..6).contains(&n) && swapped.is_ascii() {
+            let (vx, vb) = (visual(&swapped), visual(brand));
+            let m = swapped.chars().count();
+            if m + 1 >= n
+                && m <= n + 1
+                && swapped.chars().next() == brand.chars().next()
+                && strsim::damerau_levenshtein(&vx, &vb) <= 2
+            {
+                return Some((Technique::Typo, dom));
+            }
+        }
+    }
+    None
+}
+
 /// Checks a parsed URL (or sender domain) against the protected list. `None` for official
 /// domains, IPs and domains that imitate nothing.
 pub fn check(url: &ParsedUrl, p: &Protected) -> Option<Lookalike> {
@@ -361,6 +553,33 @@ pub fn check(url: &ParsedUrl, p: &Protected) -> Option<Lookalike> {
     let label_u = uni_labels.get(first_reg).copied().unwrap_or("");
     let label_a = ascii_labels.get(first_reg).copied().unwrap_or("");
     let _ = suffix_labels;
+    // A protected domain run together without its dots: the host's labels from some
+    // point on, dots and hyphens dropped, spell a protected domain's, with or without the
+    // host's own suffix after it (`amazoncom.com`, `amazonca.ca`, `amaz.on.ca`). Domains
+    // of under five letters without dots (`a.co` → `aco`, a word) only under their own
+    // suffix (`aco.co`).
+    let suffix = reg.split_once('.').map_or("", |(_, s)| s);
+    let suffix_flat: String = suffix.replace('.', "");
+    for i in 0..=first_reg {
+        let flat: String = ascii_labels[i..]
+            .concat()
+            .chars()
+            .filter(|c| *c != '-')
+            .collect();
+        let without_suffix = flat.strip_suffix(suffix_flat.as_str()).unwrap_or("");
+        for dom in &p.domains {
+            let d: String = dom.chars().filter(|c| *c != '.').collect();
+            let own_suffix = dom.split_once('.').map(|(_, s)| s) == Some(suffix);
+            if (d.len() >= 5 && (flat == d || without_suffix == d))
+                || (own_suffix && without_suffix == d)
+            {
+                return Some(mk(Technique::DotsDropped, dom));
+            }
+        }
+    }
+    if let Some((t, d)) = same_suffix_lookalike(label_u, suffix, p) {
+        return Some(mk(t, d));
+    }
     // The whole label, then its hyphen- or digit-separated pieces.
     if let Some((t, d)) = label_technique(label_u, label_a, p) {
         // A bare brand label under another suffix (amazon.shop) imitates the brand too.
@@ -547,12 +766,57 @@ mod tests {
             ("https://vvww-amazon.net/", "brand_with_words"),
             ("https://annazon.com/", "character_swap"),
             ("https://anazon.co.uk/", "typo"),
-            ("https://am.azon.com/", "brand_in_subdomain"),
+            ("https://am.azon.com/", "dots_dropped"),
             ("https://aɱazon.com/", "homograph"),
         ];
         for (u, want) in cases {
             let got = look(u);
             assert_eq!(got.as_ref().map(|g| g.1), Some(want), "{u}: {got:?}");
+        }
+    }
+
+    #[test]
+    fn dots_dropped_inserted_letters_and_lookalike_letters() {
+        for (u, want) in [
+            ("https://amazoncom.com/", "dots_dropped"),
+            ("https://amazonca.ca/", "dots_dropped"),
+            ("https://www.amazonco.uk/", "dots_dropped"),
+            ("https://amaz.on.ca/", "dots_dropped"),
+            ("https://amznto.com/", "dots_dropped"),
+            ("https://amazeson.fr/", "typo"),
+            ("https://xn--aazom-ipc.com/", "homograph"),
+            ("https://ɑmⱬn.to/", "homograph"),
+            ("https://əmzm.to/", "homograph"),
+            ("https://ɑnnzn.to/", "homograph"),
+        ] {
+            let got = look(u);
+            assert_eq!(got.as_ref().map(|g| g.1), Some(want), "{u}: {got:?}");
+        }
+        // Under the protected domain's own suffix, short brands' near-misses count.
+        for (u, want) in [
+            ("https://aco.co/", "dots_dropped"),
+            ("https://à.co/", "homograph"),
+            ("https://xn--80a.co/", "homograph"),
+            ("https://anzm.to/", "typo"),
+            ("https://annzr.to/", "typo"),
+        ] {
+            let got = look(u);
+            assert_eq!(got.as_ref().map(|g| g.1), Some(want), "{u}: {got:?}");
+        }
+        // a.co run together is a word; an ordinary word with the brand's ends is not one;
+        // other one- and two-letter .co domains are real sites (t.co, g.co).
+        for u in [
+            "https://t.co/",
+            "https://ab.co/",
+            "https://anzm.com/",
+            "https://aco.com/",
+            "https://acorn.co/",
+            "https://avalon.com/",
+            "https://amazingon.com/",
+            "https://café.com/",
+            "https://müller.de/",
+        ] {
+            assert_eq!(look(u), None, "{u}");
         }
     }
 
@@ -569,8 +833,38 @@ mod tests {
         ] {
             assert_eq!(look(u), None, "{u}");
         }
-        // A four-letter ASCII word two edits from `amzn` is just a word.
-        assert_eq!(look("https://anzr.to/"), None);
+        // A four-letter ASCII word two edits from `amzn` is just a word (but not under
+        // `.to`, amzn.to's own suffix).
+        assert_eq!(look("https://anzr.com/"), None);
+    }
+
+    #[test]
+    fn configured_lists_name_the_bad_entry() {
+        let p = Protected::parse(["example-shop.co.uk", "www.shop.example.com"]).unwrap();
+        assert_eq!(p.domains, vec!["example-shop.co.uk", "example.com"]);
+        assert!(check(&parse_url("https://examp1e-shop.co.uk/").unwrap(), &p).is_some());
+        assert!(check(&parse_url("https://amazom.com/").unwrap(), &p).is_none());
+        for (list, index, why) in [
+            (
+                vec!["shop.example", "https://shop.com"],
+                1,
+                "not a domain name",
+            ),
+            (vec!["shop"], 0, "no known public suffix"),
+            (vec!["shop.com", ""], 1, "empty"),
+            (vec!["10.0.0.1"], 0, "IP address"),
+            (vec!["shop.com:443"], 0, "not a domain name"),
+        ] {
+            let e = Protected::parse(list.iter().copied()).unwrap_err();
+            assert_eq!(e.index, index, "{list:?}");
+            assert!(e.to_string().contains(why), "{e}");
+        }
+        assert!(
+            Protected::parse(std::iter::empty())
+                .unwrap_err()
+                .to_string()
+                .contains("empty")
+        );
     }
 
     #[test]
