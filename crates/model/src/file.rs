@@ -312,13 +312,21 @@ mod tests {
         assert_eq!(v["models"]["refund"]["features"][0]["name"], "f0");
     }
 
-    const FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/model-v1.json");
-    const FIXTURE_SCORES: &str =
-        concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/model-v1.scores.json");
-
-    const FIXTURE_V2: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/model-v2.json");
-    const FIXTURE_V2_SCORES: &str =
-        concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/model-v2.scores.json");
+    // Fixture paths are read at run time, not compiled in: test binaries are reused from a
+    // shared target directory by other checkouts of the same tree, where a compiled-in
+    // path may be gone.
+    fn fixture(name: &str) -> std::path::PathBuf {
+        std::path::Path::new(
+            &std::env::var("CARGO_MANIFEST_DIR")
+                .unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_string()),
+        )
+        .join("fixtures")
+        .join(name)
+    }
+    const FIXTURE: &str = "model-v1.json";
+    const FIXTURE_SCORES: &str = "model-v1.scores.json";
+    const FIXTURE_V2: &str = "model-v2.json";
+    const FIXTURE_V2_SCORES: &str = "model-v2.scores.json";
 
     /// Regenerates the committed v2 fixture:
     /// `cargo test -p clawback-model -- --ignored write_fixture`. Only do this when
@@ -328,7 +336,7 @@ mod tests {
     #[ignore]
     fn write_fixture() {
         let m = model_file_v2();
-        std::fs::write(FIXTURE_V2, m.to_bytes()).unwrap();
+        std::fs::write(fixture(FIXTURE_V2), m.to_bytes()).unwrap();
         let f = &m.models["refund"].forest;
         let mut scores: Vec<f64> = rows()
             .chunks_exact(synth::N_FEATURES)
@@ -336,14 +344,18 @@ mod tests {
             .collect();
         let c = &m.classifiers["report"].model;
         scores.extend(text_rows(50).0.iter().map(|r| c.logit(r)));
-        std::fs::write(FIXTURE_V2_SCORES, serde_json::to_vec(&scores).unwrap()).unwrap();
+        std::fs::write(
+            fixture(FIXTURE_V2_SCORES),
+            serde_json::to_vec(&scores).unwrap(),
+        )
+        .unwrap();
     }
 
     #[test]
     fn v2_fixture_still_decodes_and_predicts_the_same() {
-        let m = ModelFile::from_bytes(&std::fs::read(FIXTURE_V2).unwrap()).unwrap();
+        let m = ModelFile::from_bytes(&std::fs::read(fixture(FIXTURE_V2)).unwrap()).unwrap();
         let expected: Vec<f64> =
-            serde_json::from_slice(&std::fs::read(FIXTURE_V2_SCORES).unwrap()).unwrap();
+            serde_json::from_slice(&std::fs::read(fixture(FIXTURE_V2_SCORES)).unwrap()).unwrap();
         let f = &m.models["refund"].forest;
         let c = &m.classifiers["report"];
         assert_eq!(c.features, "test-features-1");
@@ -378,9 +390,9 @@ mod tests {
 
     #[test]
     fn v1_fixture_still_decodes_and_predicts_the_same() {
-        let m = ModelFile::from_bytes(&std::fs::read(FIXTURE).unwrap()).unwrap();
+        let m = ModelFile::from_bytes(&std::fs::read(fixture(FIXTURE)).unwrap()).unwrap();
         let expected: Vec<f64> =
-            serde_json::from_slice(&std::fs::read(FIXTURE_SCORES).unwrap()).unwrap();
+            serde_json::from_slice(&std::fs::read(fixture(FIXTURE_SCORES)).unwrap()).unwrap();
         let f = &m.models["refund"].forest;
         assert_eq!(f.n_features(), synth::N_FEATURES);
         assert_eq!(m.models["refund"].thresholds["deny"], 0.9);
