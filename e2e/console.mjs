@@ -310,7 +310,7 @@ await step('the case has an account to act on', async () => {
 
 const justification = `e2e-${top.case_id}`;
 await step('reveal PII with a justification, and find the read in the audit log', async () => {
-  const form = page.locator('form:has(input[name="justification"])');
+  const form = page.locator('form#pii-form');
   expect((await form.count()) === 1, 'the case page has no justification form for an investigator');
   await form.locator('input[name="justification"]').fill(justification);
   await Promise.all([page.waitForURL(/justification=/), form.locator('button[type="submit"]').click()]);

@@ -534,7 +534,7 @@ fn render_case(
         if caller.role != Role::Viewer {
             let _ = write!(
                 b,
-                "</p><form method=\"get\" action=\"{}\"><label>Justification to see PII (audited) \
+                "</p><form method=\"get\" action=\"{}\" id=\"pii-form\"><label>Justification to see PII (audited) \
                  <input name=\"justification\" value=\"{}\" size=\"20\" maxlength=\"128\"></label> <button type=\"submit\">Show PII</button></form>",
                 esc(&base),
                 esc(&c.case_id)

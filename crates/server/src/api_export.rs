@@ -606,7 +606,8 @@ pub(super) fn tar_response(case_id: &str, bytes: Vec<u8>) -> Response {
 #[utoipa::path(
     get, path = "/v1/cases/{id}/export", tag = "cases",
     params(("id" = String, Path, description = "case-N"),
-        ("X-Justification" = String, Header, description = "Required: why the evidence is exported (a case, ticket or request number). The export is written to the audit log and fed to the insider detectors as a data_access export.")),
+        ("X-Justification" = String, Header, description = "Required: why the evidence is exported (a case, ticket or request number). The export is written to the audit log and fed to the insider detectors as a data_access export.",
+            min_length = 1, max_length = 128, pattern = "^[ -~]*[!-~][ -~]*$")),
     responses(
         (status = 200, description = "A POSIX tar of `case-N/case.json`, `entities.csv`, `timeline.csv` and `manifest.json` (SHA-256 of every file, who exported it, the audit record). The tar's own SHA-256 is in `X-Clawback-Bundle-Sha256`.",
             content_type = "application/x-tar", body = String),

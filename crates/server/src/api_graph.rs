@@ -187,8 +187,10 @@ pub struct GraphView {
 #[into_params(parameter_in = Query)]
 pub struct GraphQuery {
     /// Hops, 0..=3 (default 1).
+    #[param(minimum = 0, maximum = 3)]
     pub depth: Option<u32>,
     /// Most nodes, 1..=500 (default 200).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<usize>,
 }
 
@@ -308,10 +310,12 @@ pub(super) fn graph_view(
 /// justified by an investigator or admin, then audited).
 #[utoipa::path(
     get, path = "/v1/graph/{type}/{id}", tag = "entities",
-    params(("type" = String, Path, description = "account, device, ip, phone, email, address, payment, employee, seller or order"),
+    params(("type" = String, Path, description = "account, device, ip, phone, email, address, payment, employee, seller or order",
+            pattern = "^(account|device|ip|phone|email|address|payment|employee|seller|order)$"),
         ("id" = String, Path, description = "The entity's id (a phone in any spelling; an address as `line1, POSTAL COUNTRY`)"),
         GraphQuery,
-        ("X-Justification" = Option<String>, Header, description = "Investigators and admins then see phones, e-mails and addresses unmasked; the read is audited and fed to the insider detectors")),
+        ("X-Justification" = Option<String>, Header, description = "Investigators and admins then see phones, e-mails and addresses unmasked; the read is audited and fed to the insider detectors",
+            min_length = 1, max_length = 128, pattern = "^[ -~]*[!-~][ -~]*$")),
     responses((status = 200, body = GraphView), (status = 400, body = ErrorBody),
               (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
               (status = 429, body = ErrorBody), (status = 503, body = ErrorBody)),
