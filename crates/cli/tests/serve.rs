@@ -548,6 +548,66 @@ fn serve_caps_bodies_and_rate_limits_each_key() {
     assert_eq!(server.get("/v1/alerts", &admin).status, 200);
 }
 
+/// Many single-event posts at once (group commit: requests that arrive while another's
+/// fsync runs share the next one): each gets its own answer with its own decision, an
+/// event posted by several requests at once is accepted once, and everything answered is
+/// there after SIGKILL.
+#[test]
+fn concurrent_posts_each_get_their_own_decision_and_survive_sigkill() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let admin = create_key(&data, "admin", "ops");
+    let limits = ["--rate-limit", "100000", "--burst", "100000"];
+    let server = Server::start(&data, &limits);
+    let signup = |id: &str| {
+        format!(
+            r#"{{"event_id":"e-{id}","type":"account_created","ts":"2026-11-01T10:00:00Z","account_id":"a-{id}","email":"{id}@example.com"}}"#
+        )
+    };
+    let (threads, each) = (12, 8);
+    let results: Vec<(u64, u64)> = std::thread::scope(|sc| {
+        let handles: Vec<_> = (0..threads)
+            .map(|t| {
+                let (server, admin, signup) = (&server, &admin, &signup);
+                sc.spawn(move || {
+                    for i in 0..each {
+                        let id = format!("{t}-{i}");
+                        let r = post(server, admin, "application/json", signup(&id).as_bytes());
+                        assert_eq!(r.status, 200, "{}", text(&r));
+                        let v = r.json();
+                        assert_eq!(v["accepted"], 1, "{v}");
+                        assert_eq!(v["decisions"].as_array().unwrap().len(), 1, "{v}");
+                        assert_eq!(v["decisions"][0]["id"], format!("a-{id}"), "{v}");
+                    }
+                    // The same event from every thread at once.
+                    let v = post(
+                        server,
+                        admin,
+                        "application/json",
+                        signup("shared").as_bytes(),
+                    )
+                    .json();
+                    (
+                        v["accepted"].as_u64().unwrap(),
+                        v["duplicates"].as_u64().unwrap(),
+                    )
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let accepted: u64 = results.iter().map(|r| r.0).sum();
+    let duplicates: u64 = results.iter().map(|r| r.1).sum();
+    assert_eq!((accepted, duplicates), (1, threads as u64 - 1));
+    server.kill();
+    assert_eq!(log_events(&data).len(), threads * each + 1);
+    let server = Server::start(&data, &limits);
+    for t in 0..threads {
+        let r = server.get(&format!("/v1/decisions/signup/a-{t}-{}", each - 1), &admin);
+        assert_eq!(r.status, 200, "{}", text(&r));
+    }
+}
+
 fn post_json(server: &Server, key: &str, path: &str, body: &Value) -> Resp {
     server.req(
         "POST",

@@ -71,6 +71,74 @@ struct Shared {
     metrics: Metrics,
     /// The console's logged-in sessions, by session id.
     sessions: console::Sessions,
+    /// `POST /v1/events` bodies waiting for the core (see [`ingest_queued`]).
+    ingest_queue: Mutex<Vec<IngestJob>>,
+}
+
+/// One `POST /v1/events` body and where its answer goes.
+struct IngestJob {
+    bytes: axum::body::Bytes,
+    content_type: Option<String>,
+    reply: tokio::sync::oneshot::Sender<Result<IngestOutcome, ApiError>>,
+}
+
+impl std::fmt::Debug for IngestJob {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IngestJob")
+            .field("bytes", &self.bytes.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Group commit: whoever holds the core takes every body queued so far, appends them all,
+/// makes them durable with one fsync and answers each. While one request's fsync runs,
+/// the requests arriving meanwhile queue up and share the next one, so the disk's cost is
+/// paid once per batch instead of once per request (`bench/load.sh`: single refunds at
+/// 5,000/s on disk saturated at 2,300-4,200/s with one fsync each).
+fn ingest_queued(st: &AppState, core: &mut Core) {
+    let jobs = match st.inner.ingest_queue.lock() {
+        Ok(mut q) => std::mem::take(&mut *q),
+        Err(_) => return,
+    };
+    if jobs.is_empty() {
+        return;
+    }
+    let mut staged = Vec::with_capacity(jobs.len());
+    for job in jobs {
+        let items = match split_body(job.content_type.as_deref(), &job.bytes) {
+            Ok(items) => items,
+            Err(e) => {
+                let _ = job.reply.send(Err(e));
+                continue;
+            }
+        };
+        match core.stage(&items) {
+            Ok(s) => staged.push((s, job.reply)),
+            Err(e) => {
+                let _ = job.reply.send(Err(core_err(e)));
+            }
+        }
+    }
+    if staged.is_empty() {
+        return;
+    }
+    let (parts, replies): (Vec<_>, Vec<_>) = staged.into_iter().unzip();
+    match core.finish(parts) {
+        Ok(outcomes) => {
+            for (out, reply) in outcomes.into_iter().zip(replies) {
+                Metrics::add(&st.inner.metrics.accepted, out.accepted);
+                Metrics::add(&st.inner.metrics.duplicates, out.duplicates);
+                Metrics::add(&st.inner.metrics.rejected, out.rejected.len() as u64);
+                let _ = reply.send(Ok(out));
+            }
+        }
+        Err(e) => {
+            let err = core_err(e);
+            for reply in replies {
+                let _ = reply.send(Err(err.clone()));
+            }
+        }
+    }
 }
 
 impl AppState {
@@ -88,6 +156,7 @@ impl AppState {
                 limits,
                 metrics: Metrics::default(),
                 sessions: console::Sessions::default(),
+                ingest_queue: Mutex::new(Vec::new()),
             }),
         }
     }
@@ -685,16 +754,28 @@ async fn post_events(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
+    let (reply, answer) = tokio::sync::oneshot::channel();
+    state
+        .inner
+        .ingest_queue
+        .lock()
+        .map_err(|_| ApiError::internal("the ingest queue lock was poisoned by a panic"))?
+        .push(IngestJob {
+            bytes,
+            content_type: ct,
+            reply,
+        });
     let st = state.clone();
-    let outcome: IngestOutcome = with_core(&state, move |core| {
-        let items = split_body(ct.as_deref(), &bytes)?;
-        let out = core.ingest(&items).map_err(core_err)?;
-        Metrics::add(&st.inner.metrics.accepted, out.accepted);
-        Metrics::add(&st.inner.metrics.duplicates, out.duplicates);
-        Metrics::add(&st.inner.metrics.rejected, out.rejected.len() as u64);
-        Ok(out)
+    // This request's body may already have been taken by another request holding the
+    // core; then this one finds the queue empty and its answer is on the way.
+    with_core(&state, move |core| {
+        ingest_queued(&st, core);
+        Ok(())
     })
     .await?;
+    let outcome: IngestOutcome = answer
+        .await
+        .map_err(|_| ApiError::internal("the request was dropped before it was ingested"))??;
     if let (0, 0, Some(first)) = (
         outcome.accepted,
         outcome.duplicates,

@@ -47,6 +47,13 @@ pub struct IngestOutcome {
     pub decisions: Vec<Decision>,
 }
 
+/// One request's items, appended to the log but not yet durable (see [`Core::stage`]).
+#[derive(Debug)]
+pub struct Staged {
+    out: IngestOutcome,
+    fresh: Vec<Event>,
+}
+
 /// Why the core could not do what was asked.
 #[derive(Debug, thiserror::Error)]
 pub enum CoreError {
@@ -140,6 +147,15 @@ impl Core {
     /// Validates, de-duplicates and durably appends `items` (raw JSON of one event each),
     /// then applies the new events. Returns once everything accepted is fsync'd.
     pub fn ingest(&mut self, items: &[(Position, &[u8])]) -> Result<IngestOutcome, CoreError> {
+        let staged = self.stage(items)?;
+        self.finish(vec![staged])?.pop().ok_or(CoreError::Poisoned)
+    }
+
+    /// The first half of [`Core::ingest`]: validates, de-duplicates and appends `items`
+    /// to the log without making them durable. Several requests' items are staged one
+    /// after the other and made durable by one [`Core::finish`] (group commit: one fsync
+    /// for every request that arrived while the previous one was being written).
+    pub fn stage(&mut self, items: &[(Position, &[u8])]) -> Result<Staged, CoreError> {
         if self.poisoned {
             return Err(CoreError::Poisoned);
         }
@@ -189,14 +205,25 @@ impl Core {
                 }
             }
         }
+        Ok(Staged { out, fresh })
+    }
+
+    /// The second half of [`Core::ingest`]: one fsync for everything staged, then the
+    /// new events are applied in the order they were staged (the log's order, so a restart
+    /// rebuilds the same state) and each request gets its own outcome, in order.
+    pub fn finish(&mut self, staged: Vec<Staged>) -> Result<Vec<IngestOutcome>, CoreError> {
         if let Err(e) = self.log.commit() {
             self.poisoned = true;
             return Err(e.into());
         }
         self.quarantine.flush().map_err(CoreError::Quarantine)?;
-        out.accepted = fresh.len() as u64;
-        for ev in fresh {
-            out.decisions.extend(self.apply(ev));
+        let mut outcomes = Vec::with_capacity(staged.len());
+        for Staged { mut out, fresh } in staged {
+            out.accepted = fresh.len() as u64;
+            for ev in fresh {
+                out.decisions.extend(self.apply(ev));
+            }
+            outcomes.push(out);
         }
         // The events are durable and applied: a case store failure must not turn that into
         // an error (a retry would only find duplicates). The alerts stay unfiled and are
@@ -204,7 +231,7 @@ impl Core {
         if self.file_alerts().is_err() {
             self.case_filing_failures += 1;
         }
-        Ok(out)
+        Ok(outcomes)
     }
 
     fn apply(&mut self, ev: Event) -> Vec<Decision> {
