@@ -613,11 +613,8 @@ fn render_case(
         b.push_str("</div>");
     }
 
-    b.push_str("<h2>Entity graph</h2><p class=\"legend\">");
-    for k in html::KINDS {
-        let _ = write!(b, "<span>● {k}</span>");
-    }
-    b.push_str("<span><b style=\"color:#ea580c\">◯ shared by 2+ accounts</b></span></p>");
+    b.push_str("<h2>Entity graph</h2>");
+    b.push_str(&html::legend());
     b.push_str(svg);
     if left_out > 0 {
         let _ = write!(

@@ -57,11 +57,8 @@ pub(super) fn href(kind: NodeKind, id: &str) -> String {
 fn graph_section(core: &crate::Core, root: (NodeKind, Id), depth: u32, open: bool) -> String {
     let n = neighbourhood(core, &[root], depth, PAGE_NODES);
     let (svg, left_out) = picture(&n, open, PAGE_NODES);
-    let mut b = String::from("<h2>Entity graph</h2><p class=\"legend\">");
-    for k in html::KINDS {
-        let _ = write!(b, "<span>● {k}</span>");
-    }
-    b.push_str("<span><b style=\"color:#ea580c\">◯ shared by 2+ accounts</b></span></p>");
+    let mut b = String::from("<h2>Entity graph</h2>");
+    b.push_str(&html::legend());
     b.push_str(&svg);
     if left_out > 0 || n.truncated {
         let _ = write!(

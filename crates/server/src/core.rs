@@ -639,6 +639,20 @@ pub fn case_title(a: &Alert) -> String {
             Some(acct) => format!("Ban evasion: account {acct}"),
             None => "Ban evasion".to_string(),
         },
+        CaseKind::Campaign if a.kind == "phishing_campaign" => match first(EntityType::Domain) {
+            Some(d) => format!("Phishing campaign: {d}"),
+            None => "Phishing campaign".to_string(),
+        },
+        CaseKind::Other if a.kind == "intel_match" => {
+            match (first(EntityType::Order), first(EntityType::Account)) {
+                (Some(o), Some(acct)) => format!("Gang post shows order {o} of account {acct}"),
+                (Some(o), None) => format!("Gang post shows order {o}"),
+                _ => match first(EntityType::Post) {
+                    Some(p) => format!("Gang post {p}: order id fits several orders"),
+                    None => "Gang post".to_string(),
+                },
+            }
+        }
         CaseKind::Campaign | CaseKind::Other => {
             match first(EntityType::Account)
                 .or_else(|| first(EntityType::Employee))
@@ -747,6 +761,40 @@ mod tests {
             reasons: Vec::new(),
             ts: "2026-11-02T10:00:00Z".into(),
         }
+    }
+
+    /// Intel and campaign cases say what they are about in the queue, without PII.
+    #[test]
+    fn intel_and_campaign_titles_name_the_order_or_the_domain() {
+        let post = EntityRef::new(EntityType::Post, "post-9");
+        let order = EntityRef::new(EntityType::Order, "114-5512345-7731994");
+        let acct = EntityRef::new(EntityType::Account, "acct-1");
+        let intel = alert(
+            "intel_match:post-9",
+            "intel_match",
+            vec![post.clone(), order, acct],
+        );
+        assert_eq!(
+            case_title(&intel),
+            "Gang post shows order 114-5512345-7731994 of account acct-1"
+        );
+        let ambiguous = alert("intel_match:post-9:ambiguous:0", "intel_match", vec![post]);
+        assert_eq!(
+            case_title(&ambiguous),
+            "Gang post post-9: order id fits several orders"
+        );
+        let campaign = alert(
+            "phishing_campaign:rep-1",
+            "phishing_campaign",
+            vec![
+                EntityRef::new(EntityType::Report, "rep-1"),
+                EntityRef::new(EntityType::Domain, "amaz0n-billing.com"),
+            ],
+        );
+        assert_eq!(
+            case_title(&campaign),
+            "Phishing campaign: amaz0n-billing.com"
+        );
     }
 
     #[test]

@@ -190,6 +190,20 @@ fn colour(kind: &str) -> &'static str {
     }
 }
 
+/// The graph's legend: one bullet per kind in the colour its nodes are drawn in, and the
+/// mark of a shared identifier (the case page and the entity pages share it).
+pub fn legend() -> String {
+    let mut b = String::from("<p class=\"legend\">");
+    for k in KINDS {
+        b.push_str(&format!(
+            "<span><b style=\"color:{}\">●</b> {k}</span>",
+            colour(k)
+        ));
+    }
+    b.push_str("<span><b style=\"color:#ea580c\">◯ shared by 2+ accounts</b></span></p>");
+    b
+}
+
 /// Kinds in the order the legend lists them.
 pub const KINDS: &[&str] = &[
     "employee", "account", "seller", "device", "ip", "phone", "email", "address", "payment",
