@@ -319,6 +319,22 @@ pub struct BanLink {
     pub strength: f64,
 }
 
+/// Keeps `near_banned` true for every account with a strong, non-hub identifier in common
+/// with a banned account, when `account` is added to the identifier's holders `h` (a free
+/// function so that the caller's holder entry is used as it is, without a second lookup).
+fn note_strong_link(accounts: &mut [AccountNode], h: &Holders, account: u32) {
+    if accounts[account as usize].banned {
+        for o in h.accounts().filter(|&a| a != account) {
+            accounts[o as usize].near_banned = true;
+        }
+    } else if h
+        .accounts()
+        .any(|a| a != account && accounts[a as usize].banned)
+    {
+        accounts[account as usize].near_banned = true;
+    }
+}
+
 impl IdentityGraph {
     fn node(&mut self, id: &Id) -> u32 {
         if let Some(&n) = self.index.get(id) {
@@ -352,29 +368,10 @@ impl IdentityGraph {
         };
         h.push(account, HUB);
         self.links += 1;
-        if key.0.strong() {
-            self.note_strong_link(account, hash);
+        if key.0.strong() && h.count as usize <= HUB {
+            note_strong_link(&mut self.accounts, h, account);
         }
         true
-    }
-
-    /// Keeps `near_banned` true for every account with a strong, non-hub identifier in
-    /// common with a banned account, when a link is added.
-    fn note_strong_link(&mut self, account: u32, hash: KeyHash) {
-        let Some(h) = self.holders.get(&hash).filter(|h| h.count as usize <= HUB) else {
-            return;
-        };
-        if self.accounts[account as usize].banned {
-            let others: Vec<u32> = h.accounts().filter(|&a| a != account).collect();
-            for o in others {
-                self.accounts[o as usize].near_banned = true;
-            }
-        } else if h
-            .accounts()
-            .any(|a| a != account && self.accounts[a as usize].banned)
-        {
-            self.accounts[account as usize].near_banned = true;
-        }
     }
 
     /// Marks the accounts sharing a strong identifier with a newly banned one.

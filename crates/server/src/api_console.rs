@@ -634,16 +634,11 @@ fn render_case(
                 esc(&e.id)
             );
         }
-        let mut reasons = String::from("<ul>");
-        for r in &a.reasons {
-            let _ = write!(
-                reasons,
-                "<li><code>{}</code> {}</li>",
-                esc(&r.code),
-                esc(&r.detail)
-            );
-        }
-        reasons.push_str("</ul>");
+        let reasons = html::reasons_list(
+            a.reasons
+                .iter()
+                .map(|r| (r.code.as_str(), r.detail.as_str())),
+        );
         let _ = write!(
             b,
             "<tr><td>{}</td><td>{}</td><td class=\"num\">{:.3}</td><td>{ents}</td><td>{reasons}</td></tr>",

@@ -19,7 +19,7 @@ use super::{
     AlertView, AppState, AuditRecordView, Caller, alert_view, audit_entry, authorize, core_err,
     entity_kind, justification, path_err, with_core,
 };
-use crate::detail::{OrderEv, clip};
+use crate::detail::{OrderEv, clip, conditions_text, scan_words};
 use crate::error::{ApiError, ErrorBody, ErrorCode};
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
@@ -438,16 +438,8 @@ fn order_ev_row(
             String::new(),
             format!(
                 "received by {employee_id} ({}), lines: {}",
-                if *barcode_scanned {
-                    "barcode scanned"
-                } else {
-                    "keyed by hand"
-                },
-                conditions
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                scan_words(*barcode_scanned),
+                conditions_text(conditions)
             ),
         ),
         OrderEv::RefundRequested {

@@ -8,7 +8,7 @@ use super::graph::{neighbourhood, node_key, node_label, parse_node_kind, picture
 use super::{
     ANY, AppState, Caller, account_view, alert_view, audit_entry, core_err, justify, with_core,
 };
-use crate::detail::{NodeKind, OrderEv};
+use crate::detail::{NodeKind, OrderEv, conditions_text, scan_words};
 use crate::error::{ApiError, ErrorCode};
 use crate::html::{self, esc, url};
 use axum::Router;
@@ -119,16 +119,11 @@ fn alerts_section(core: &mut crate::Core, id: &str) -> Result<String, ApiError> 
             .iter()
             .find(|c| c.alert_ids.contains(&a.alert_id))
             .map(|c| c.case_id.clone());
-        let mut reasons = String::from("<ul>");
-        for r in &a.reasons {
-            let _ = write!(
-                reasons,
-                "<li><code>{}</code> {}</li>",
-                esc(&r.code),
-                esc(&r.detail)
-            );
-        }
-        reasons.push_str("</ul>");
+        let reasons = html::reasons_list(
+            a.reasons
+                .iter()
+                .map(|r| (r.code.as_str(), r.detail.as_str())),
+        );
         let (row, cell) = match &case {
             Some(c) => {
                 let h = format!("/console/cases/{}", url(c));
@@ -211,16 +206,8 @@ fn order_ev_text(core: &crate::Core, ev: &OrderEv) -> (&'static str, String) {
             "return_received",
             format!(
                 "return {return_id} received by {employee_id} ({}): {}",
-                if *barcode_scanned {
-                    "barcode scanned"
-                } else {
-                    "keyed by hand"
-                },
-                conditions
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                scan_words(*barcode_scanned),
+                conditions_text(conditions)
             ),
         ),
         OrderEv::RefundRequested {

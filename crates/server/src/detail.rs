@@ -613,11 +613,7 @@ impl Detail {
                     };
                     self.order_ev(&o, t, ev);
                 }
-                let scanned = if r.barcode_scanned {
-                    "barcode scanned"
-                } else {
-                    "keyed by hand"
-                };
+                let scanned = scan_words(r.barcode_scanned);
                 self.employee(&r.employee_id).push(
                     t,
                     "return_received",
@@ -825,6 +821,25 @@ pub fn clip(s: &str, n: usize) -> String {
         t.push('…');
         t
     }
+}
+
+/// How a return's receipt was recorded, in words: a hand-keyed receipt is what a clerk
+/// covering for a gang would do, so every view says which it was.
+pub fn scan_words(barcode_scanned: bool) -> &'static str {
+    if barcode_scanned {
+        "barcode scanned"
+    } else {
+        "keyed by hand"
+    }
+}
+
+/// The conditions of a return's received lines, joined for people.
+pub fn conditions_text(conditions: &[Name]) -> String {
+    conditions
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 #[cfg(test)]

@@ -190,6 +190,17 @@ fn colour(kind: &str) -> &'static str {
     }
 }
 
+/// An alert's reasons as a list: the stable code, then the words (the queue's case rows and
+/// the entity pages show them alike).
+pub fn reasons_list<'a>(reasons: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
+    let mut b = String::from("<ul>");
+    for (code, detail) in reasons {
+        let _ = write!(b, "<li><code>{}</code> {}</li>", esc(code), esc(detail));
+    }
+    b.push_str("</ul>");
+    b
+}
+
 /// The graph's legend: one bullet per kind in the colour its nodes are drawn in, and the
 /// mark of a shared identifier (the case page and the entity pages share it).
 pub fn legend() -> String {
