@@ -29,6 +29,12 @@ use std::process::ExitCode;
 /// thread and freed on the other; glibc's malloc serialises those frees on an arena lock,
 /// which kept the two threads from overlapping at all. mimalloc frees cross-thread without
 /// that lock (measured in the README's performance section).
+///
+/// Built with `no_thp` (Cargo.toml): with transparent huge pages, mimalloc maps large
+/// blocks with `MADV_HUGEPAGE`, and a freshly grown table filled at random positions
+/// faults in every 2 MiB page (each zeroed whole) within its first few hundred inserts,
+/// a 40–200 ms stall under live load (`bench/load.sh`, profiled with `perf`). With 4 KiB
+/// pages the same zeroing is spread over the inserts; replay is no slower and peaks lower.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

@@ -33,7 +33,7 @@ use crate::detector::{AlertSink, Detector};
 use crate::facts::Facts;
 use clawback_events::output::{EntityRef, EntityType, Reason};
 use clawback_events::*;
-use rustc_hash::FxHashMap;
+use clawback_table::GrowMap;
 
 const HOUR_MS: i64 = 3_600_000;
 const DAY_MS: i64 = 24 * HOUR_MS;
@@ -165,12 +165,12 @@ struct Seller {
 /// The detector: see the module documentation.
 #[derive(Debug, Default)]
 pub struct Exfiltration {
-    employee_ix: FxHashMap<Id, u32>,
+    employee_ix: GrowMap<Id, u32>,
     employees: Vec<Employee>,
-    seller_ix: FxHashMap<Id, u32>,
+    seller_ix: GrowMap<Id, u32>,
     sellers: Vec<Seller>,
-    accounts: FxHashMap<Id, AccountState>,
-    reviews: FxHashMap<Id, ReviewRec>,
+    accounts: GrowMap<Id, AccountState>,
+    reviews: GrowMap<Id, ReviewRec>,
     /// Pooled peer figures: all account look-ups and ticketless contact ones.
     all_lookups: u64,
     all_ticketless: u64,
@@ -183,7 +183,7 @@ pub struct Exfiltration {
 }
 
 fn intern<T: Default>(
-    ix: &mut FxHashMap<Id, u32>,
+    ix: &mut GrowMap<Id, u32>,
     list: &mut Vec<T>,
     id: &Id,
     init: impl FnOnce(Id) -> T,

@@ -6,7 +6,7 @@
 
 use crate::money::usd_cents;
 use clawback_events::*;
-use rustc_hash::FxHashMap;
+use clawback_table::GrowMap;
 
 /// Most identifiers of one kind remembered per account; a cap so that one noisy account
 /// cannot grow without bound.
@@ -145,11 +145,11 @@ pub fn expected_return_weight(order: &Order, ret: &Return) -> Option<f64> {
 /// Everything detectors may read.
 #[derive(Debug, Default)]
 pub struct Facts {
-    pub accounts: FxHashMap<Id, Account>,
-    pub orders: FxHashMap<Id, Order>,
-    pub returns: FxHashMap<Id, Return>,
+    pub accounts: GrowMap<Id, Account>,
+    pub orders: GrowMap<Id, Order>,
+    pub returns: GrowMap<Id, Return>,
     /// Return parcels by tracking number (from `return_label_created`).
-    pub return_by_tracking: FxHashMap<Id, Id>,
+    pub return_by_tracking: GrowMap<Id, Id>,
     /// Event time of the newest event absorbed.
     pub now_ms: i64,
 }

@@ -12,7 +12,7 @@
 use crate::facts::{Facts, expected_return_weight, phone_key};
 use crate::money::usd_cents;
 use clawback_events::*;
-use rustc_hash::FxHashMap;
+use clawback_table::GrowMap;
 
 const DAY_MS: f64 = 86_400_000.0;
 /// Distinct accounts remembered per contacting identifier or wording; enough to tell an
@@ -264,16 +264,16 @@ struct Employee {
 /// risk (for the employees who later act on it).
 #[derive(Debug, Default)]
 pub struct RefundFeatureState {
-    contacts: FxHashMap<Id, Contact>,
-    by_device: FxHashMap<Id, Footprint>,
-    by_ip: FxHashMap<Id, Footprint>,
-    by_phone: FxHashMap<Id, Footprint>,
-    by_wording: FxHashMap<u64, Footprint>,
-    employees: FxHashMap<Id, Employee>,
+    contacts: GrowMap<Id, Contact>,
+    by_device: GrowMap<Id, Footprint>,
+    by_ip: GrowMap<Id, Footprint>,
+    by_phone: GrowMap<Id, Footprint>,
+    by_wording: GrowMap<u64, Footprint>,
+    employees: GrowMap<Id, Employee>,
     /// Whether a refund's evidence looked bad when it was requested (the baseline rules'
     /// verdict, which does not depend on the trained model, so training and serving agree).
-    risky_refund: FxHashMap<Id, bool>,
-    unverified_by_account: FxHashMap<Id, u32>,
+    risky_refund: GrowMap<Id, bool>,
+    unverified_by_account: GrowMap<Id, u32>,
 }
 
 /// A transcript's wording with the particulars taken out (digits, ids), so that the same

@@ -23,6 +23,7 @@ use crate::detector::{AlertSink, Signal};
 use crate::keys;
 use clawback_events::output::{EntityRef, EntityType, Reason};
 use clawback_events::*;
+use clawback_table::GrowMap;
 use rustc_hash::FxHashMap;
 
 /// An identifier held by more accounts than this is a hub (carrier IP, apartment block,
@@ -280,21 +281,21 @@ pub fn rarity(holders: u32, hub: usize) -> f64 {
 /// The identity graph. See the module documentation.
 #[derive(Debug, Default)]
 pub struct IdentityGraph {
-    index: FxHashMap<Id, u32>,
+    index: GrowMap<Id, u32>,
     accounts: Vec<AccountNode>,
-    holders: FxHashMap<KeyHash, Holders>,
+    holders: GrowMap<KeyHash, Holders>,
     /// Text of every identifier, once (see [`Holders`]).
     arena: Vec<u8>,
     /// Operator identifiers (contacting device/IP/phone) → accounts asked about.
-    operators: FxHashMap<KeyHash, Holders>,
+    operators: GrowMap<KeyHash, Holders>,
     /// Accounts tied together by operators.
     rings: Rings,
     /// The ring alert id each reported account was last named in.
-    ring_id_of: FxHashMap<u32, Id>,
+    ring_id_of: GrowMap<u32, Id>,
     /// Members of each ring alert when last emitted.
-    ring_reported: FxHashMap<Id, u32>,
+    ring_reported: GrowMap<Id, u32>,
     /// Communities of operator groups above the split bar, by union-find root.
-    splits: FxHashMap<u32, Split>,
+    splits: GrowMap<u32, Split>,
     /// Operator groups larger than this (and than 1% of accounts) are split into
     /// communities; `None` means [`RING_SPLIT_MIN`].
     split_min: Option<usize>,
@@ -361,8 +362,8 @@ impl IdentityGraph {
             node.keys.push(hash);
         }
         let h = match self.holders.entry(hash) {
-            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
-            std::collections::hash_map::Entry::Vacant(e) => {
+            clawback_table::griddle::hash_map::Entry::Occupied(e) => e.into_mut(),
+            clawback_table::griddle::hash_map::Entry::Vacant(e) => {
                 e.insert(store_key(&mut self.arena, &key))
             }
         };
@@ -732,8 +733,8 @@ impl IdentityGraph {
                 continue;
             }
             let h = match self.operators.entry(hash) {
-                std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
-                std::collections::hash_map::Entry::Vacant(e) => {
+                clawback_table::griddle::hash_map::Entry::Occupied(e) => e.into_mut(),
+                clawback_table::griddle::hash_map::Entry::Vacant(e) => {
                     e.insert(store_key(&mut self.arena, &key))
                 }
             };

@@ -9,7 +9,8 @@
 //! scans, the bulk of a retailer's events, are counted, never listed.
 
 use clawback_events::{Body, Event, Id};
-use rustc_hash::{FxHashMap as HashMap, FxHashSet};
+use clawback_table::GrowMap;
+use rustc_hash::FxHashSet;
 use std::collections::VecDeque;
 
 /// A short string shared by many records (a category, currency, carrier, employee id…):
@@ -142,7 +143,7 @@ fn address_key_into(a: &clawback_events::Address, out: &mut String) {
 #[derive(Debug, Default)]
 pub struct Graph {
     /// Node number by id, one map per kind (looked up by `&str`, no key is built).
-    ix: [HashMap<Id, u32>; 10],
+    ix: [GrowMap<Id, u32>; 10],
     nodes: Vec<(NodeKind, Id)>,
     adj: Vec<Vec<u32>>,
     /// Distinct neighbours ever linked (may exceed the listed ones).
@@ -286,7 +287,7 @@ pub struct OrderRec {
 /// double at some size, and orders are the one table here that grows into millions).
 #[derive(Debug, Default)]
 pub struct Orders {
-    ix: HashMap<Id, u32>,
+    ix: GrowMap<Id, u32>,
     ids: Vec<Id>,
     recs: Vec<OrderRec>,
 }
@@ -375,13 +376,13 @@ pub struct Detail {
     pub graph: Graph,
     pub orders: Orders,
     /// Orders of each account (numbers in [`Orders`]), in the order placed.
-    pub account_orders: HashMap<Id, Vec<u32>>,
-    pub accounts: HashMap<Id, Timeline>,
-    pub employees: HashMap<Id, Timeline>,
-    return_order: HashMap<Id, Id>,
-    refund_order: HashMap<Id, Id>,
+    pub account_orders: GrowMap<Id, Vec<u32>>,
+    pub accounts: GrowMap<Id, Timeline>,
+    pub employees: GrowMap<Id, Timeline>,
+    return_order: GrowMap<Id, Id>,
+    refund_order: GrowMap<Id, Id>,
     /// The channel of each reported message (`sms`, `email`, …), for advisories.
-    pub report_channels: HashMap<Id, Id>,
+    pub report_channels: GrowMap<Id, Id>,
     /// The highest action id whose fed-back events were seen (see [`crate::feedback`]).
     pub last_fed_action: u64,
     names: Names,
@@ -808,7 +809,7 @@ impl Detail {
 }
 
 /// The timeline of an id, made on first use (ids are short: the key's clone is a copy).
-fn timeline<'a>(map: &'a mut HashMap<Id, Timeline>, id: &Id) -> &'a mut Timeline {
+fn timeline<'a>(map: &'a mut GrowMap<Id, Timeline>, id: &Id) -> &'a mut Timeline {
     map.entry(id.clone()).or_default()
 }
 

@@ -5,7 +5,8 @@
 use clawback_engine::Outputs;
 use clawback_events::output::{Alert, Decision, Point};
 use clawback_events::{Address, Body, Event, Id};
-use std::collections::{BTreeMap, HashMap};
+use clawback_table::GrowMap;
+use std::collections::BTreeMap;
 
 /// The PII the contract carries about an account holder (the engine keeps none of it).
 #[derive(Debug, Clone, Default)]
@@ -50,12 +51,12 @@ pub struct StoredAlert {
 /// See the module documentation.
 #[derive(Debug, Default)]
 pub struct Index {
-    pub decisions: HashMap<(Point, Id), Decision>,
+    pub decisions: GrowMap<(Point, Id), Decision>,
     /// Every alert emission in the order the engine produced them (a growing alert appears
     /// again with the same id and a later `ts`).
     pub alerts: Vec<StoredAlert>,
-    pub accounts: HashMap<Id, Pii>,
-    pub employees: HashMap<Id, EmployeeActivity>,
+    pub accounts: GrowMap<Id, Pii>,
+    pub employees: GrowMap<Id, EmployeeActivity>,
     /// Decisions by `(point, outcome)`, alerts by kind: the metrics' counters.
     pub decisions_by_outcome: BTreeMap<(&'static str, &'static str), u64>,
     pub alerts_by_kind: BTreeMap<String, u64>,

@@ -19,7 +19,7 @@
 //! first bad record. Damage anywhere else is not a torn write and is reported, never
 //! silently dropped.
 
-use rustc_hash::FxHashSet;
+use clawback_table::GrowSet;
 use std::fs::{self, File, OpenOptions, TryLockError};
 use std::io::{self, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
@@ -122,7 +122,7 @@ pub struct Log {
     opts: LogOptions,
     /// 128-bit hashes of every stored or pending `event_id`. 16 bytes per event: the one
     /// structure here that grows with history rather than with entities.
-    ids: FxHashSet<u128>,
+    ids: GrowSet<u128>,
     seg_no: u64,
     seg_path: PathBuf,
     writer: BufWriter<File>,
@@ -325,7 +325,7 @@ impl Log {
         }
 
         let segs = list_segments(&log_dir)?;
-        let mut ids = FxHashSet::default();
+        let mut ids = GrowSet::default();
         let mut rec = Recovery {
             segments: segs.len(),
             ..Recovery::default()

@@ -49,8 +49,8 @@ use crate::facts::Facts;
 use crate::graph::IdentityGraph;
 use clawback_events::output::Outcome;
 use clawback_events::*;
+use clawback_table::GrowMap;
 use profile::{Employee, Peers};
-use rustc_hash::FxHashMap;
 
 /// What is kept about a refund request for the employees who later act on it.
 #[derive(Debug, Clone, Default)]
@@ -83,14 +83,14 @@ impl RefundNote {
 /// The insider detector. See the module documentation.
 #[derive(Debug, Default)]
 pub struct Insiders {
-    employees: FxHashMap<Id, Employee>,
-    refunds: FxHashMap<Id, RefundNote>,
-    refund_by_order: FxHashMap<Id, Id>,
-    refund_by_return: FxHashMap<Id, Id>,
+    employees: GrowMap<Id, Employee>,
+    refunds: GrowMap<Id, RefundNote>,
+    refund_by_order: GrowMap<Id, Id>,
+    refund_by_return: GrowMap<Id, Id>,
     /// Support contacts' operator identifiers, until a refund refers to the contact.
-    contacts: FxHashMap<Id, Vec<(u64, &'static str, Id)>>,
+    contacts: GrowMap<Id, Vec<(u64, &'static str, Id)>>,
     /// Devices and IPs that contacted support (by hash), and how often.
-    contacting: FxHashMap<u64, u32>,
+    contacting: GrowMap<u64, u32>,
     peers: Peers,
     /// The refund decision just made, waiting for its event to be observed.
     pending: Option<(Id, f64, Outcome)>,
