@@ -40,10 +40,16 @@ pub struct ServeArgs {
     /// Requests each API key may send at once, above the sustained rate.
     #[arg(long, value_name = "N", default_value_t = 2000.0)]
     pub burst: f64,
-    /// POST each case action's outbound event to this http:// URL, signed with HMAC-SHA256
-    /// (`X-Clawback-Signature: sha256=HEX`), retried with backoff until acknowledged.
+    /// POST each case action's outbound event to this https:// (or http://) URL, signed with
+    /// HMAC-SHA256 (`X-Clawback-Signature: sha256=HEX`), retried with backoff until
+    /// acknowledged. The receiver's certificate is always verified, against the system's root
+    /// store and `--webhook-ca`.
     #[arg(long, value_name = "URL", requires = "webhook_secret_source")]
     pub webhook_url: Option<String>,
+    /// PEM file of CA certificates to trust for an https:// webhook receiver, besides the
+    /// system's root store (a private CA, or the receiver's own self-signed certificate).
+    #[arg(long, value_name = "FILE", requires = "webhook_url")]
+    pub webhook_ca: Option<PathBuf>,
     /// File holding the webhook's HMAC secret (trailing newline ignored).
     #[arg(long, value_name = "FILE", group = "webhook_secret_source")]
     pub webhook_secret_file: Option<PathBuf>,
@@ -91,7 +97,7 @@ fn webhook_config(args: &ServeArgs) -> Result<Option<clawback_server::webhook::W
     if secret.is_empty() {
         bail!("{}", clawback_server::webhook::WebhookError::EmptySecret);
     }
-    Ok(Some(clawback_server::webhook::WebhookConfig {
+    let cfg = clawback_server::webhook::WebhookConfig {
         url: url.clone(),
         secret,
         outbox: outbound_path(&args.data),
@@ -99,7 +105,11 @@ fn webhook_config(args: &ServeArgs) -> Result<Option<clawback_server::webhook::W
         initial_backoff: std::time::Duration::from_millis(args.webhook_backoff_ms.max(1)),
         max_backoff: std::time::Duration::from_secs(60),
         timeout: std::time::Duration::from_secs(10),
-    }))
+        ca_file: args.webhook_ca.clone(),
+    };
+    // The URL and, for https://, the roots and the CA file, checked before anything starts.
+    clawback_server::webhook::Client::new(&cfg).context("--webhook-url / --webhook-ca")?;
+    Ok(Some(cfg))
 }
 
 /// Opens the data directory, replays its log into the engine and serves until SIGINT or
