@@ -1227,6 +1227,14 @@ fn console_logs_in_lists_the_queue_draws_a_case_masks_for_viewers_and_works_a_ca
         html.contains("seen &lt;b&gt;here&lt;/b&gt;"),
         "notes are escaped"
     );
+    // The status control shows where the case is (it once preselected the first move).
+    assert!(
+        html.contains(
+            "<select name=\"status\" required><option value=\"\" selected disabled>investigating (current)</option>\
+             <option value=\"actioned\">actioned</option>"
+        ),
+        "the status select preselects the current status"
+    );
 
     // Search: a case id, an entity its alerts name, nothing.
     let r = console_get(&server, &ivy, &format!("/console/search?q={id}"));
