@@ -2159,6 +2159,23 @@ fn orders_read_model_masks_audits_and_feeds_the_console() {
             .any(|a| a["alert_id"] == alert["alert_id"])
     );
     let case = v["cases"][0]["case_id"].as_str().unwrap().to_string();
+    assert_eq!(
+        v["cases"][0]["kind"], "intel",
+        "a gang's post opens an intel case"
+    );
+    let listed = server.get("/v1/cases?kind=intel", &viewer).json();
+    assert!(
+        listed["cases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["kind"] == "intel")
+            && listed["cases"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|c| c["case_id"] == case.as_str())
+    );
     let c = server.get(&format!("/v1/cases/{case}"), &viewer).json();
     assert!(
         c["alerts"]

@@ -1375,6 +1375,30 @@ mod tests {
     }
 
     #[test]
+    fn the_documented_case_kinds_and_statuses_are_the_stores() {
+        let doc = serde_json::to_value(ApiDoc::openapi()).unwrap();
+        let params = doc["paths"]["/v1/cases"]["get"]["parameters"]
+            .as_array()
+            .unwrap();
+        let pattern = |name: &str| {
+            params.iter().find(|p| p["name"] == name).unwrap()["schema"]["pattern"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        };
+        let kinds: Vec<&str> = clawback_cases::CaseKind::ALL
+            .iter()
+            .map(|k| k.as_str())
+            .collect();
+        assert_eq!(pattern("kind"), format!("^({})?$", kinds.join("|")));
+        let statuses: Vec<&str> = clawback_cases::CaseStatus::ALL
+            .iter()
+            .map(|k| k.as_str())
+            .collect();
+        assert_eq!(pattern("status"), format!("^({})?$", statuses.join("|")));
+    }
+
+    #[test]
     fn pii_entities_are_masked_without_justification() {
         let a = Alert {
             alert_id: "a-1".into(),

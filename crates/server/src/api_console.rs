@@ -349,7 +349,14 @@ struct QueueQuery {
 }
 
 const STATUSES: &[&str] = &["open", "investigating", "actioned", "closed"];
-const CASE_KINDS: &[&str] = &["ring", "insider", "campaign", "ban_evasion", "other"];
+const CASE_KINDS: &[&str] = &[
+    "ring",
+    "insider",
+    "campaign",
+    "ban_evasion",
+    "intel",
+    "other",
+];
 
 fn select(name: &str, options: &[&str], chosen: Option<&str>) -> String {
     let mut s = format!("<select name=\"{name}\"><option value=\"\">any {name}</option>");
@@ -908,6 +915,17 @@ pub(super) fn routes() -> Router<AppState> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_queue_filters_by_every_case_kind() {
+        let kinds: Vec<&str> = clawback_cases::CaseKind::ALL
+            .iter()
+            .map(|k| k.as_str())
+            .collect();
+        assert_eq!(CASE_KINDS, kinds.as_slice());
+        let html = select("kind", CASE_KINDS, Some("intel"));
+        assert!(html.contains("<option selected>intel</option>"), "{html}");
+    }
 
     #[test]
     fn the_status_select_shows_the_current_status_and_offers_the_next() {
