@@ -9,7 +9,8 @@
 // posts the world to POST /v1/events in JSON Lines batches, then in the browser: logs in
 // with the key, checks the queue is the API's order, opens the top case with the keyboard
 // (j, Enter), checks the entity graph is drawn with nodes, reveals PII with a
-// justification (and finds that read in the audit log), moves the case to investigating,
+// justification (and finds that read in the audit log), checks the status control shows the
+// case's current status (selected) after each move, moves the case to investigating,
 // records a `hold_refunds` action on one of its accounts, moves it to actioned, and checks
 // the action and the status both on the page and in GET /v1/cases/{id}. Screenshots of the
 // queue and of the case page go to --screenshots (default: the temporary directory, kept
@@ -345,10 +346,23 @@ async function submitCaseForm(suffix, fields) {
   expect(!/^Error/.test(err), `posting the ${suffix} form led to ${JSON.stringify(err)}: ${await page.locator('main').textContent()}`);
 }
 
+/** The status control shows the case's current status, selected, and would not post it. */
+async function expectStatusControl(status) {
+  const sel = page.locator('form#status-form select[name="status"]');
+  expect((await sel.count()) === 1, 'the case page has no status select');
+  const shown = (await sel.locator('option:checked').textContent()).trim();
+  expect(shown.startsWith(status), `the status select shows ${JSON.stringify(shown)} on a case that is ${status}`);
+  const value = await sel.inputValue();
+  expect(value === '', `the preselected option would move the case to ${JSON.stringify(value)}`);
+}
+
+await step('the status control preselects the current status (open)', () => expectStatusControl('open'));
+
 await step('move the case to investigating', async () => {
   await submitCaseForm('status', { status: 'investigating' });
   const p = await page.locator('main p').first().textContent();
   expect(/status\s+investigating/.test(p), `the case page says ${JSON.stringify(p)}`);
+  await expectStatusControl('investigating');
 });
 
 const note = 'e2e: holding refunds while the ring is reviewed';
@@ -362,6 +376,7 @@ await step('move the case to actioned', async () => {
   await submitCaseForm('status', { status: 'actioned' });
   const p = await page.locator('main p').first().textContent();
   expect(/status\s+actioned/.test(p), `the case page says ${JSON.stringify(p)}`);
+  await expectStatusControl('actioned');
 });
 
 await step('GET /v1/cases/{id} shows the action and the status', async () => {

@@ -13,15 +13,19 @@ pub enum CaseKind {
     Insider,
     Campaign,
     BanEvasion,
+    /// A refund service's post showed one of our orders (`intel_match`): the order, its
+    /// account and its refunds are the leads, not a ring or an employee yet.
+    Intel,
     Other,
 }
 
 impl CaseKind {
-    pub const ALL: [CaseKind; 5] = [
+    pub const ALL: [CaseKind; 6] = [
         CaseKind::Ring,
         CaseKind::Insider,
         CaseKind::Campaign,
         CaseKind::BanEvasion,
+        CaseKind::Intel,
         CaseKind::Other,
     ];
 
@@ -31,6 +35,7 @@ impl CaseKind {
             CaseKind::Insider => "insider",
             CaseKind::Campaign => "campaign",
             CaseKind::BanEvasion => "ban_evasion",
+            CaseKind::Intel => "intel",
             CaseKind::Other => "other",
         }
     }
@@ -41,7 +46,8 @@ impl CaseKind {
 
     /// The case kind of an alert kind: `fraud_ring` → ring; `insider_*`,
     /// `credential_misuse` and `data_exfiltration` (alerts about an employee) → insider;
-    /// kinds containing `campaign` → campaign; `ban_evasion` → ban_evasion; else other.
+    /// kinds containing `campaign` → campaign; `ban_evasion` → ban_evasion; `intel_match`
+    /// (and any `intel_*`) → intel; else other.
     pub fn of_alert_kind(kind: &str) -> CaseKind {
         if kind == "fraud_ring" {
             CaseKind::Ring
@@ -51,10 +57,17 @@ impl CaseKind {
             CaseKind::Campaign
         } else if kind == "ban_evasion" {
             CaseKind::BanEvasion
+        } else if is_intel_kind(kind) {
+            CaseKind::Intel
         } else {
             CaseKind::Other
         }
     }
+}
+
+/// Whether an alert kind comes from threat intelligence (`intel_match`).
+pub fn is_intel_kind(kind: &str) -> bool {
+    kind.starts_with("intel_")
 }
 
 /// Whether an alert kind is about an employee (grouped per employee).
@@ -316,4 +329,31 @@ pub fn check_text(field: &'static str, text: &str, max: usize) -> Result<()> {
         return Err(CaseError::BadText { field, max });
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn alert_kinds_map_to_case_kinds() {
+        for (alert, case) in [
+            ("fraud_ring", CaseKind::Ring),
+            ("insider_collusion", CaseKind::Insider),
+            ("credential_misuse", CaseKind::Insider),
+            ("data_exfiltration", CaseKind::Insider),
+            ("phishing_campaign", CaseKind::Campaign),
+            ("ban_evasion", CaseKind::BanEvasion),
+            ("intel_match", CaseKind::Intel),
+            ("return_anomaly", CaseKind::Other),
+            ("intelligence", CaseKind::Other),
+        ] {
+            assert_eq!(CaseKind::of_alert_kind(alert), case, "{alert}");
+        }
+        for k in CaseKind::ALL {
+            assert_eq!(CaseKind::parse(k.as_str()), Some(k));
+            assert_eq!(serde_json::to_value(k).unwrap(), k.as_str());
+        }
+        assert_eq!(CaseKind::parse("Intel"), None);
+    }
 }

@@ -418,5 +418,42 @@ pub fn cases(open: Open<'_>) -> Result<(), String> {
         actioned.len() == 1 && actioned[0].case_id == "case-2",
         "status filters",
     )?;
+
+    // A case a gang's post opened is `intel`, kept as such and filtered apart from `other`.
+    let intel = s
+        .attach_alerts(
+            &[link(
+                "intel_match:post-1:111-0000001-0000001",
+                "alert:intel_match:post-1:111-0000001-0000001",
+                CaseKind::Intel,
+                0.97,
+                100,
+            )],
+            "2026-11-23T12:00:07Z",
+        )
+        .map_err(store_err("attach intel"))?;
+    check(intel == ["case-4"], "an intel alert opens its own case")?;
+    drop(s);
+    let mut s = open();
+    let intel = s
+        .list_cases(&CaseFilter {
+            kind: Some(CaseKind::Intel),
+            status: None,
+        })
+        .map_err(store_err("filter intel"))?;
+    check(
+        intel.len() == 1 && intel[0].case_id == "case-4" && intel[0].kind == CaseKind::Intel,
+        "an intel case keeps its kind across reopen and filters by it",
+    )?;
+    let other = s
+        .list_cases(&CaseFilter {
+            kind: Some(CaseKind::Other),
+            status: None,
+        })
+        .map_err(store_err("filter other"))?;
+    check(
+        other.iter().map(|c| c.case_id.as_str()).collect::<Vec<_>>() == ["case-3"],
+        "intel cases are not other",
+    )?;
     Ok(())
 }

@@ -6,7 +6,7 @@
 //! tests).
 //!
 //! Cases ([`case`]): alerts grouped into cases, their status machine, assignee, notes and
-//! recorded actions, in the same store (schema version 2).
+//! recorded actions, in the same store (schema version 3).
 
 pub mod case;
 pub mod conformance;
@@ -59,6 +59,14 @@ pub enum CaseError {
     },
     #[error("{field} must be 1..={max} characters and not blank")]
     BadText { field: &'static str, max: usize },
+    #[error(
+        "case store {path}: migrating to schema version {version} failed: {reason}; the file was left at the version before it (keep a copy and report this)"
+    )]
+    Migration {
+        path: String,
+        version: i64,
+        reason: String,
+    },
     #[error("case store {path} has schema version {found}, this build knows up to {known}")]
     SchemaTooNew {
         path: String,
@@ -404,9 +412,9 @@ mod tests {
         let v: i64 = conn
             .pragma_query_value(None, "user_version", |r| r.get(0))
             .unwrap();
-        assert_eq!(v, 2);
+        assert_eq!(v, 3);
         drop(conn);
-        // And it works as a version-2 store from there on.
+        // And it works as a current store from there on.
         conformance::cases(&mut || Box::new(SqliteStore::open(&path).unwrap())).unwrap();
     }
 

@@ -102,6 +102,36 @@ BEGIN SELECT RAISE(ABORT, 'case actions are append-only'); END;
 CREATE TRIGGER case_actions_no_delete BEFORE DELETE ON case_actions
 BEGIN SELECT RAISE(ABORT, 'case actions are append-only'); END;
 "#,
+    // Version 3: the `intel` kind. SQLite cannot change a CHECK constraint in place, so
+    // the table is rebuilt (SQLite's documented procedure: new table, copy, drop, rename,
+    // with foreign keys off, see `SqliteStore::open`), keeping every row and its `num`
+    // (the case id). Cases an `intel_match` alert opened were filed as `other`; the store
+    // keeps no alert kinds, but every alert id the engine raises starts with its kind
+    // (`intel_match:POST:ORDER`), so the kind of a case's first alert is read from it.
+    r#"
+CREATE TABLE cases_v3 (
+    num INTEGER PRIMARY KEY NOT NULL,
+    group_key TEXT NOT NULL UNIQUE,
+    kind TEXT NOT NULL CHECK (kind IN ('ring', 'insider', 'campaign', 'ban_evasion', 'intel', 'other')),
+    title TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('open', 'investigating', 'actioned', 'closed')),
+    assignee TEXT,
+    money_cents INTEGER NOT NULL,
+    score REAL NOT NULL,
+    created TEXT NOT NULL,
+    updated TEXT NOT NULL
+);
+INSERT INTO cases_v3 (num, group_key, kind, title, status, assignee, money_cents, score, created, updated)
+SELECT c.num, c.group_key,
+    CASE WHEN c.kind = 'other' AND (
+        SELECT a.alert_id FROM case_alerts a WHERE a.case_num = c.num ORDER BY a.rowid LIMIT 1
+    ) LIKE 'intel\_%:%' ESCAPE '\' THEN 'intel' ELSE c.kind END,
+    c.title, c.status, c.assignee, c.money_cents, c.score, c.created, c.updated
+FROM cases c ORDER BY c.num;
+DROP TABLE cases;
+ALTER TABLE cases_v3 RENAME TO cases;
+CREATE INDEX cases_queue ON cases (money_cents DESC, score DESC, num);
+"#,
 ];
 
 /// The DDL of schema version 1 (keys and audit only), for tests of the migration.
@@ -144,12 +174,8 @@ impl SqliteStore {
                 known,
             });
         }
-        for (i, sql) in MIGRATIONS.iter().enumerate().skip(version.max(0) as usize) {
-            let tx = conn.transaction().map_err(err)?;
-            tx.execute_batch(sql).map_err(err)?;
-            tx.pragma_update(None, "user_version", (i + 1) as i64)
-                .map_err(err)?;
-            tx.commit().map_err(err)?;
+        if version < known {
+            migrate(&mut conn, version.max(0) as usize, &shown)?;
         }
         Ok(Self {
             conn,
@@ -163,6 +189,53 @@ impl SqliteStore {
             source,
         }
     }
+}
+
+/// Applies the migrations after `from`, each in its own transaction with the version it
+/// reaches. A migration that rebuilds a table drops the old one, which foreign keys (on in
+/// this build of SQLite) would refuse while other tables point at it; so, as SQLite's
+/// documentation prescribes, they are off while migrating (the pragma is ignored inside a
+/// transaction), each migration must leave `PRAGMA foreign_key_check` empty before it
+/// commits, and they are restored afterwards.
+fn migrate(conn: &mut Connection, from: usize, shown: &str) -> Result<()> {
+    let err = |source| CaseError::Sqlite {
+        path: shown.to_string(),
+        source,
+    };
+    let fk: bool = conn
+        .pragma_query_value(None, "foreign_keys", |r| r.get(0))
+        .map_err(err)?;
+    conn.pragma_update(None, "foreign_keys", false)
+        .map_err(err)?;
+    let mut result = Ok(());
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(from) {
+        let version = (i + 1) as i64;
+        let step = (|| -> Result<()> {
+            let tx = conn.transaction().map_err(err)?;
+            tx.execute_batch(sql).map_err(err)?;
+            let broken: Option<String> = tx
+                .query_row("PRAGMA foreign_key_check", [], |r| r.get(0))
+                .optional()
+                .map_err(err)?;
+            if let Some(table) = broken {
+                return Err(CaseError::Migration {
+                    path: shown.to_string(),
+                    version,
+                    reason: format!("a row of table {table} points at a row that is gone"),
+                });
+            }
+            tx.pragma_update(None, "user_version", version)
+                .map_err(err)?;
+            tx.commit().map_err(err)
+        })();
+        if step.is_err() {
+            result = step;
+            break;
+        }
+    }
+    // Restored whatever happened, so a failed migration leaves the connection as it was.
+    conn.pragma_update(None, "foreign_keys", fk).map_err(err)?;
+    result
 }
 
 fn role_of(s: &str) -> Role {
@@ -820,4 +893,249 @@ pub(crate) fn allowed(from: CaseStatus) -> String {
         .map(|s| s.as_str())
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::CaseStore;
+
+    /// `fixtures/cases-v2.sqlite`: written by `clawback serve` at schema version 2 (see
+    /// `fixtures/README.md`): 16 cases (5 opened by `intel_match` alerts, filed as
+    /// `other`), worked (statuses, an assignee, a note, two actions), 3 keys, 2 audit
+    /// records.
+    const FIXTURE_V2: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/cases-v2.sqlite");
+
+    const TABLES: [&str; 7] = [
+        "api_keys",
+        "audit",
+        "cases",
+        "case_alerts",
+        "case_notes",
+        "case_actions",
+        "case_history",
+    ];
+
+    type Row = (
+        i64,
+        String,
+        String,
+        String,
+        String,
+        Option<String>,
+        i64,
+        f64,
+        String,
+        String,
+    );
+
+    fn rows(conn: &Connection) -> Vec<Row> {
+        let mut stmt = conn
+            .prepare(
+                "SELECT num, group_key, kind, title, status, assignee, money_cents, score, created, updated \
+                 FROM cases ORDER BY num",
+            )
+            .unwrap();
+        stmt.query_map([], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+                r.get(6)?,
+                r.get(7)?,
+                r.get(8)?,
+                r.get(9)?,
+            ))
+        })
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap()
+    }
+
+    fn counts(conn: &Connection) -> Vec<i64> {
+        TABLES
+            .iter()
+            .map(|t| {
+                conn.query_row(&format!("SELECT COUNT(*) FROM {t}"), [], |r| r.get(0))
+                    .unwrap()
+            })
+            .collect()
+    }
+
+    fn user_version(conn: &Connection) -> i64 {
+        conn.pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap()
+    }
+
+    #[test]
+    fn a_version_2_file_migrates_keeping_every_row_and_intel_cases_become_intel() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cases.sqlite");
+        std::fs::copy(FIXTURE_V2, &path).unwrap();
+        let (before, mut before_counts) = {
+            let conn = Connection::open(&path).unwrap();
+            assert_eq!(user_version(&conn), 2, "the fixture is a version-2 file");
+            // Version 2 filed every alert that was not a ring, an insider, a campaign or a
+            // ban evasion as `other`: a return anomaly must stay `other`.
+            conn.execute(
+                "INSERT INTO cases (group_key, kind, title, status, assignee, money_cents, score, created, updated) \
+                 VALUES ('alert:return_anomaly:ret-1', 'other', 'return_anomaly: acct-1', 'open', NULL, 0, 0.5, 't', 't')",
+                [],
+            )
+            .unwrap();
+            let num = conn.last_insert_rowid();
+            conn.execute(
+                "INSERT INTO case_alerts (alert_id, case_num, score, money_cents, ts) VALUES ('return_anomaly:ret-1', ?1, 0.5, 0, 't')",
+                params![num],
+            )
+            .unwrap();
+            (rows(&conn), counts(&conn))
+        };
+        assert_eq!(before.len(), 17);
+        let intel_before = before
+            .iter()
+            .filter(|r| r.1.starts_with("alert:intel_match:"))
+            .count();
+        assert_eq!(intel_before, 5);
+
+        let mut s = SqliteStore::open(&path).unwrap();
+        let fk: bool = s
+            .conn
+            .pragma_query_value(None, "foreign_keys", |r| r.get(0))
+            .unwrap();
+        assert!(fk, "foreign keys are back on after the migration");
+        assert_eq!(user_version(&s.conn), 3);
+        assert_eq!(
+            counts(&s.conn),
+            before_counts,
+            "every row of every table kept"
+        );
+        let after = rows(&s.conn);
+        assert_eq!(after.len(), before.len());
+        for (b, a) in before.iter().zip(&after) {
+            let want = if b.1.starts_with("alert:intel_match:") {
+                "intel"
+            } else {
+                b.2.as_str()
+            };
+            assert_eq!(a.2, want, "case {}", a.0);
+            let mut same = b.clone();
+            same.2 = a.2.clone();
+            assert_eq!(&same, a, "case {} otherwise unchanged", a.0);
+        }
+        assert_eq!(after[16].2, "other", "a return anomaly stays other");
+
+        // Through the store's own API: filters, a worked intel case, its record.
+        let intel = s
+            .list_cases(&CaseFilter {
+                kind: Some(CaseKind::Intel),
+                status: None,
+            })
+            .unwrap();
+        assert_eq!(intel.len(), 5);
+        assert!(
+            intel
+                .iter()
+                .all(|c| c.title.starts_with("Gang post shows order"))
+        );
+        let d = s.get_case("case-14").unwrap().unwrap();
+        assert_eq!(d.case.kind, CaseKind::Intel);
+        assert_eq!(d.case.status, CaseStatus::Investigating);
+        assert_eq!(d.case.assignee.as_deref(), Some("alice"));
+        assert_eq!(d.notes.len(), 1);
+        assert_eq!(d.actions.len(), 1);
+        assert_eq!(d.actions[0].action, ActionKind::HoldRefunds);
+        assert_eq!(
+            d.history
+                .iter()
+                .map(|h| h.change.as_str())
+                .collect::<Vec<_>>(),
+            ["status open → investigating", "assignee alice"]
+        );
+        let ring = s.get_case("case-6").unwrap().unwrap();
+        assert_eq!(
+            (ring.case.kind, ring.case.status),
+            (CaseKind::Ring, CaseStatus::Actioned)
+        );
+        assert_eq!(s.actions_after(0, 10).unwrap().len(), 2);
+        assert_eq!(s.verify_audit().unwrap(), Ok(2));
+        assert_eq!(
+            s.list_keys()
+                .unwrap()
+                .iter()
+                .map(|k| k.name.as_str())
+                .collect::<Vec<_>>(),
+            ["admin-1", "alice", "vic"]
+        );
+        // The alerts' references to cases survived the table's rebuild: still enforced.
+        let orphan = s.conn.execute(
+            "INSERT INTO case_alerts (alert_id, case_num, score, money_cents, ts) VALUES ('x', 999, 0, 0, 't')",
+            [],
+        );
+        assert!(orphan.is_err(), "a case_alerts row must point at a case");
+        // And it works as a version-3 store: a new intel alert, a status move, a reopen.
+        let ids = s
+            .attach_alerts(
+                &[AlertLink {
+                    alert_id: "intel_match:post-99:111-0000001-0000001".into(),
+                    group_key: "alert:intel_match:post-99:111-0000001-0000001".into(),
+                    kind: CaseKind::Intel,
+                    title: "Gang post shows order 111-0000001-0000001".into(),
+                    score: 0.9,
+                    money_at_risk_usd_cents: 5,
+                    ts: "2026-11-24T00:00:00Z".into(),
+                }],
+                "2026-11-24T00:00:01Z",
+            )
+            .unwrap();
+        assert_eq!(ids, ["case-18"]);
+        s.set_status(
+            "case-14",
+            CaseStatus::Actioned,
+            "bob",
+            "2026-11-24T00:00:02Z",
+        )
+        .unwrap();
+        drop(s);
+        before_counts[2] += 1;
+        before_counts[3] += 1;
+        before_counts[6] += 1;
+        let s = SqliteStore::open(&path).unwrap();
+        assert_eq!(user_version(&s.conn), 3);
+        assert_eq!(counts(&s.conn), before_counts);
+    }
+
+    #[test]
+    fn a_migration_that_would_break_a_reference_is_rolled_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cases.sqlite");
+        std::fs::copy(FIXTURE_V2, &path).unwrap();
+        {
+            // A dangling alert row, as only a file written with foreign keys off can hold.
+            let conn = Connection::open(&path).unwrap();
+            conn.pragma_update(None, "foreign_keys", false).unwrap();
+            conn.execute(
+                "INSERT INTO case_alerts (alert_id, case_num, score, money_cents, ts) VALUES ('x', 999, 0, 0, 't')",
+                [],
+            )
+            .unwrap();
+        }
+        let e = SqliteStore::open(&path).unwrap_err();
+        assert!(matches!(e, CaseError::Migration { version: 3, .. }), "{e}");
+        assert!(e.to_string().contains("case_alerts"), "{e}");
+        let conn = Connection::open(&path).unwrap();
+        assert_eq!(user_version(&conn), 2, "left at version 2");
+        let kinds: Vec<String> = conn
+            .prepare("SELECT kind FROM cases ORDER BY num")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(kinds.len(), 16);
+        assert!(!kinds.iter().any(|k| k == "intel"), "nothing re-kinded");
+    }
 }

@@ -432,6 +432,7 @@ fn serve_posts_a_world_reads_it_back_audits_pii_and_survives_sigkill() {
         "/v1/alerts",
         "/v1/accounts/{id}",
         "/v1/employees/{id}",
+        "/v1/orders/{id}",
         "/v1/audit",
         "/v1/cases",
         "/v1/cases/{id}",
@@ -1226,6 +1227,14 @@ fn console_logs_in_lists_the_queue_draws_a_case_masks_for_viewers_and_works_a_ca
         html.contains("seen &lt;b&gt;here&lt;/b&gt;"),
         "notes are escaped"
     );
+    // The status control shows where the case is (it once preselected the first move).
+    assert!(
+        html.contains(
+            "<select name=\"status\" required><option value=\"\" selected disabled>investigating (current)</option>\
+             <option value=\"actioned\">actioned</option>"
+        ),
+        "the status select preselects the current status"
+    );
 
     // Search: a case id, an entity its alerts name, nothing.
     let r = console_get(&server, &ivy, &format!("/console/search?q={id}"));
@@ -1878,8 +1887,9 @@ fn graph_entity_pages_search_and_advisories() {
             &format!("/console/orders/{oid}"),
         ));
         assert!(html.contains(&format!("refund {rid}")), "{oid}");
+        assert!(html.contains("id=\"refunds\""), "{oid}");
         assert!(
-            html.contains(&format!("→ {}", d["decision"].as_str().unwrap())),
+            html.contains(&format!("<b>{}</b>", d["decision"].as_str().unwrap())),
             "{oid}"
         );
     }
@@ -1949,4 +1959,263 @@ fn graph_entity_pages_search_and_advisories() {
     assert!(html.contains("Customer advisory"), "{case}");
     assert!(html.contains("data-copy=\"advisory-1\""));
     assert!(html.contains(&esc(first["text"].as_str().unwrap())));
+}
+
+// ---------------------------------------------------------------- orders
+
+/// `GET /v1/orders/{id}`: the read model of a refunded order (masked for a viewer, unmasked
+/// and audited for a justified investigator, fed to the engine as a `data_access`), an
+/// order a gang's post showed (its post, alert and case), 404 and 401; the console's order
+/// page reads the same model.
+#[test]
+fn orders_read_model_masks_audits_and_feeds_the_console() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let events_file = simulate(tmp.path());
+    let body = std::fs::read_to_string(&events_file).unwrap();
+    let lines: Vec<Value> = body
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let admin = create_key(&data, "admin", "ops");
+    let viewer = create_key(&data, "viewer", "val");
+    let investigator = create_key(&data, "investigator", "ivy");
+    let server = Server::start(&data, &[]);
+    assert_eq!(
+        post(&server, &admin, "application/x-ndjson", body.as_bytes()).status,
+        200
+    );
+    let of_type = |t: &str, order: &str| -> Vec<&Value> {
+        lines
+            .iter()
+            .filter(|v| v["type"] == t && v["order_id"] == order)
+            .collect()
+    };
+    // A delivered order with a return and a refund.
+    let refund = lines
+        .iter()
+        .find(|v| {
+            v["type"] == "refund_requested"
+                && v["return_id"].is_string()
+                && !of_type("shipment_delivered", v["order_id"].as_str().unwrap()).is_empty()
+        })
+        .expect("this world has a refund on a delivered order with a return");
+    let oid = refund["order_id"].as_str().unwrap();
+    let placed = of_type("order_placed", oid)[0].clone();
+    let delivered = of_type("shipment_delivered", oid)[0].clone();
+    let line1 = placed["shipping_address"]["line1"].as_str().unwrap();
+    let acct = placed["account_id"].as_str().unwrap();
+
+    // A viewer: everything but the address, which is masked.
+    let r = server.get(&format!("/v1/orders/{oid}"), &viewer);
+    assert_eq!(r.status, 200, "{}", text(&r));
+    let v = r.json();
+    assert_eq!(v["masked"], true);
+    assert_eq!(v["order_id"], oid);
+    assert_eq!(v["account_id"], acct);
+    assert_eq!(v["amount_minor"], placed["amount_minor"]);
+    assert_eq!(v["currency"], placed["currency"]);
+    assert_eq!(
+        v["items"].as_array().unwrap().len(),
+        placed["items"].as_array().unwrap().len()
+    );
+    assert_eq!(v["items"][0]["sku"], placed["items"][0]["sku"]);
+    assert_eq!(v["payment_fingerprint"], placed["payment_fingerprint"]);
+    assert_eq!(v["device_id"], placed["device_id"]);
+    assert_eq!(v["ip"], placed["ip"]);
+    assert_eq!(v["shipping_address"]["line1"], "***");
+    assert_eq!(
+        v["shipping_address"]["country"],
+        placed["shipping_address"]["country"]
+    );
+    assert!(!text(&r).contains(line1), "the address shown to a viewer");
+    assert_eq!(v["delivery"]["carrier"], delivered["carrier"]);
+    assert_eq!(
+        v["delivery"]["tracking_number"],
+        delivered["tracking_number"]
+    );
+    assert!(
+        v["returns"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x["return_id"] == refund["return_id"])
+    );
+    let rv = v["refunds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["refund_id"] == refund["refund_id"])
+        .unwrap()
+        .clone();
+    let rid = refund["refund_id"].as_str().unwrap();
+    let decision = server
+        .get(&format!("/v1/decisions/refund/{rid}"), &viewer)
+        .json();
+    assert_eq!(
+        rv["decision"], decision,
+        "the refund's decision, as decided"
+    );
+    assert_eq!(rv["amount_minor"], refund["amount_minor"]);
+    let kinds: Vec<&str> = v["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["type"].as_str().unwrap())
+        .collect();
+    for k in [
+        "order_placed",
+        "shipment_delivered",
+        "return_requested",
+        "refund_requested",
+    ] {
+        assert!(kinds.contains(&k), "{k} in the timeline {kinds:?}");
+    }
+    // A viewer's justification changes nothing and is not audited.
+    let r = server.req(
+        "GET",
+        &format!("/v1/orders/{oid}"),
+        &[
+            ("Authorization", &format!("Bearer {viewer}")),
+            ("X-Justification", "case-1"),
+        ],
+        b"",
+    );
+    assert_eq!(r.json()["masked"], true);
+    let audit = server.get("/v1/audit?limit=1000", &admin).json();
+    assert!(audit["records"].as_array().unwrap().is_empty(), "{audit}");
+
+    // A justified investigator sees the address; the read is audited and reaches the
+    // engine as a data_access event by "ivy".
+    let r = server.req(
+        "GET",
+        &format!("/v1/orders/{oid}"),
+        &[
+            ("Authorization", &format!("Bearer {investigator}")),
+            ("X-Justification", "case-77"),
+        ],
+        b"",
+    );
+    assert_eq!(r.status, 200);
+    let v = r.json();
+    assert_eq!(v["masked"], false);
+    assert_eq!(v["shipping_address"]["line1"], line1);
+    assert_eq!(
+        v["shipping_address"]["postal_code"],
+        placed["shipping_address"]["postal_code"]
+    );
+    let audit = server.get("/v1/audit?limit=1000", &admin).json();
+    let records = audit["records"].as_array().unwrap();
+    assert_eq!(records.len(), 1, "{audit}");
+    assert_eq!(records[0]["resource"], "order_history");
+    assert_eq!(records[0]["key_name"], "ivy");
+    assert_eq!(records[0]["justification"], "case-77");
+    assert_eq!(records[0]["entity_ids"][0], acct);
+    let emp = server.get("/v1/employees/ivy", &viewer).json();
+    assert_eq!(emp["data_accesses"].as_u64(), Some(1), "{emp}");
+
+    // Unknown order, no key.
+    let r = server.get("/v1/orders/no-such-order", &viewer);
+    assert_eq!((r.status, r.code().as_str()), (404, "entity_not_found"));
+    let r = server.req("GET", &format!("/v1/orders/{oid}"), &[], b"");
+    assert_eq!((r.status, r.code().as_str()), (401, "missing_api_key"));
+
+    // An order a gang's post showed: the post, the alert and the case holding it.
+    let intel = all_alerts(&server, &viewer, "&kind=intel_match", 100);
+    let (alert, named) = intel
+        .iter()
+        .find_map(|a| {
+            a["entities"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|e| e["type"] == "order")
+                .map(|e| (a.clone(), e["id"].as_str().unwrap().to_string()))
+        })
+        .expect("this world has an intel_match alert naming an order");
+    let v = server.get(&format!("/v1/orders/{named}"), &viewer).json();
+    let post = alert["entities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["type"] == "post")
+        .unwrap()["id"]
+        .clone();
+    assert!(
+        v["intel_posts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["post_id"] == post && p["alert_id"] == alert["alert_id"]),
+        "{}",
+        v["intel_posts"]
+    );
+    assert!(
+        v["alerts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["alert_id"] == alert["alert_id"])
+    );
+    let case = v["cases"][0]["case_id"].as_str().unwrap().to_string();
+    assert_eq!(
+        v["cases"][0]["kind"], "intel",
+        "a gang's post opens an intel case"
+    );
+    let listed = server.get("/v1/cases?kind=intel", &viewer).json();
+    assert!(
+        listed["cases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["kind"] == "intel")
+            && listed["cases"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|c| c["case_id"] == case.as_str())
+    );
+    let c = server.get(&format!("/v1/cases/{case}"), &viewer).json();
+    assert!(
+        c["alerts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["alert_id"] == alert["alert_id"])
+    );
+
+    // The console's order page reads the same model: masked, then justified and audited.
+    let ivy = console_login(&server, &investigator);
+    let page = format!("/console/orders/{oid}");
+    let html = text(&console_get(&server, &ivy, &page));
+    assert!(html.contains("id=\"refunds\"") && html.contains("id=\"returns\""));
+    assert!(html.contains(&format!(
+        "<b>{}</b>",
+        decision["decision"].as_str().unwrap()
+    )));
+    assert!(html.contains(&esc(delivered["tracking_number"].as_str().unwrap())));
+    assert!(
+        !html.contains(&esc(line1)),
+        "masked without a justification"
+    );
+    let html = text(&console_get(
+        &server,
+        &ivy,
+        &format!("{page}?justification=ticket-5"),
+    ));
+    assert!(html.contains(&esc(line1)), "unmasked with a justification");
+    let audit = server.get("/v1/audit?limit=1000", &admin).json();
+    assert!(audit["records"].as_array().unwrap().iter().any(|rec| {
+        rec["resource"] == "order_history"
+            && rec["justification"] == "ticket-5"
+            && rec["key_name"] == "ivy"
+    }));
+    let html = text(&console_get(
+        &server,
+        &ivy,
+        &format!("/console/orders/{named}"),
+    ));
+    assert!(html.contains("id=\"intel\"") && html.contains(post.as_str().unwrap()));
+    assert!(html.contains(&format!("href=\"/console/cases/{case}\"")));
 }

@@ -32,6 +32,8 @@ pub(crate) use export::EXPORT_RESOURCE;
 mod advisories;
 #[path = "api_graph.rs"]
 pub(crate) mod graph;
+#[path = "api_orders.rs"]
+mod orders;
 #[path = "api_pages.rs"]
 mod pages;
 
@@ -1203,7 +1205,7 @@ impl utoipa::Modify for Security {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Clawback", version = env!("CARGO_PKG_VERSION")),
-    paths(post_events, get_decision, get_alerts, get_account, get_employee, get_audit, healthz, metrics,
+    paths(post_events, get_decision, get_alerts, get_account, get_employee, orders::get_order, get_audit, healthz, metrics,
         cases::list_cases, cases::get_case, cases::set_status, cases::assign, cases::add_note, cases::add_action,
         export::export_case, graph::get_graph, advisories::list_advisories),
     components(schemas(ErrorBody, ErrorCode)),
@@ -1297,6 +1299,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/alerts", get(get_alerts))
         .route("/v1/accounts/{id}", get(get_account))
         .route("/v1/employees/{id}", get(get_employee))
+        .route("/v1/orders/{id}", get(orders::get_order))
         .route("/v1/audit", get(get_audit))
         .route("/v1/cases", get(cases::list_cases))
         .route("/v1/cases/{id}", get(cases::get_case))
@@ -1369,6 +1372,30 @@ mod tests {
         assert_eq!(e.code, ErrorCode::EmptyBody);
         let e = split_body(None, b"[{\"a\":").unwrap_err();
         assert_eq!(e.code, ErrorCode::MalformedBody);
+    }
+
+    #[test]
+    fn the_documented_case_kinds_and_statuses_are_the_stores() {
+        let doc = serde_json::to_value(ApiDoc::openapi()).unwrap();
+        let params = doc["paths"]["/v1/cases"]["get"]["parameters"]
+            .as_array()
+            .unwrap();
+        let pattern = |name: &str| {
+            params.iter().find(|p| p["name"] == name).unwrap()["schema"]["pattern"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        };
+        let kinds: Vec<&str> = clawback_cases::CaseKind::ALL
+            .iter()
+            .map(|k| k.as_str())
+            .collect();
+        assert_eq!(pattern("kind"), format!("^({})?$", kinds.join("|")));
+        let statuses: Vec<&str> = clawback_cases::CaseStatus::ALL
+            .iter()
+            .map(|k| k.as_str())
+            .collect();
+        assert_eq!(pattern("status"), format!("^({})?$", statuses.join("|")));
     }
 
     #[test]

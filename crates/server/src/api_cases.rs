@@ -55,7 +55,7 @@ fn body_err(e: JsonRejection) -> ApiError {
 pub struct CaseView {
     /// `case-N`.
     pub case_id: String,
-    /// `ring`, `insider`, `campaign`, `ban_evasion` or `other`.
+    /// `ring`, `insider`, `campaign`, `ban_evasion`, `intel` or `other`.
     pub kind: String,
     pub title: String,
     /// `open`, `investigating`, `actioned` or `closed`.
@@ -169,8 +169,8 @@ pub struct CasesQuery {
     /// `open`, `investigating`, `actioned` or `closed`.
     #[param(pattern = "^(open|investigating|actioned|closed)?$")]
     pub status: Option<String>,
-    /// `ring`, `insider`, `campaign`, `ban_evasion` or `other`.
-    #[param(pattern = "^(ring|insider|campaign|ban_evasion|other)?$")]
+    /// `ring`, `insider`, `campaign`, `ban_evasion`, `intel` or `other`.
+    #[param(pattern = "^(ring|insider|campaign|ban_evasion|intel|other)?$")]
     pub kind: Option<String>,
 }
 
@@ -434,7 +434,7 @@ pub(super) fn parse_kind(k: &str) -> Result<CaseKind, ApiError> {
     CaseKind::parse(k).ok_or_else(|| {
         ApiError::new(
             ErrorCode::InvalidParameter,
-            format!("kind {k:?}: expected ring, insider, campaign, ban_evasion or other"),
+            format!("kind {k:?}: expected ring, insider, campaign, ban_evasion, intel or other"),
         )
     })
 }

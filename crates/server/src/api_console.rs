@@ -349,7 +349,14 @@ struct QueueQuery {
 }
 
 const STATUSES: &[&str] = &["open", "investigating", "actioned", "closed"];
-const CASE_KINDS: &[&str] = &["ring", "insider", "campaign", "ban_evasion", "other"];
+const CASE_KINDS: &[&str] = &[
+    "ring",
+    "insider",
+    "campaign",
+    "ban_evasion",
+    "intel",
+    "other",
+];
 
 fn select(name: &str, options: &[&str], chosen: Option<&str>) -> String {
     let mut s = format!("<select name=\"{name}\"><option value=\"\">any {name}</option>");
@@ -505,6 +512,28 @@ async fn case_page(
     )))
 }
 
+/// The case page's status control. It shows the case's current status, selected (a
+/// `closed` preselected on an `actioned` case was one careless Enter from closing it), then
+/// the statuses it may move to, the usual next step first. The current one has no value
+/// and the select is `required`, so the browser will not post "move to where it is".
+fn status_select(current: &str, next: &[String]) -> String {
+    let mut s = format!(
+        "<select name=\"status\" required><option value=\"\" selected disabled>{} (current)</option>",
+        esc(current)
+    );
+    for to in next {
+        let hint = match (current, to.as_str()) {
+            ("closed", "open") => " (reopen)",
+            ("investigating", "open") => " (back to the queue)",
+            ("actioned", "investigating") => " (more work)",
+            _ => "",
+        };
+        let _ = write!(s, "<option value=\"{v}\">{v}{hint}</option>", v = esc(to));
+    }
+    s.push_str("</select>");
+    s
+}
+
 fn render_case(
     v: &CaseDetailView,
     svg: &str,
@@ -557,16 +586,13 @@ fn render_case(
             "<input type=\"hidden\" name=\"csrf\" value=\"{}\">",
             esc(csrf)
         );
-        let mut opts = String::new();
-        for s in &c.next_statuses {
-            let _ = write!(opts, "<option>{}</option>", esc(s));
-        }
-        if !opts.is_empty() {
+        if !c.next_statuses.is_empty() {
             let _ = write!(
                 b,
                 "<form method=\"post\" action=\"{base}/status\" id=\"status-form\">{hidden}<label>Status \
-                 <select name=\"status\">{opts}</select></label> <button type=\"submit\">Move</button></form>",
-                base = esc(&base)
+                 {select}</label> <button type=\"submit\">Move</button></form>",
+                base = esc(&base),
+                select = status_select(&c.status, &c.next_statuses)
             );
         }
         let _ = write!(
@@ -884,4 +910,57 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/console/cases/{id}/assign", post(post_assign))
         .route("/console/cases/{id}/notes", post(post_note))
         .route("/console/cases/{id}/actions", post(post_action))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_queue_filters_by_every_case_kind() {
+        let kinds: Vec<&str> = clawback_cases::CaseKind::ALL
+            .iter()
+            .map(|k| k.as_str())
+            .collect();
+        assert_eq!(CASE_KINDS, kinds.as_slice());
+        let html = select("kind", CASE_KINDS, Some("intel"));
+        assert!(html.contains("<option selected>intel</option>"), "{html}");
+    }
+
+    #[test]
+    fn the_status_select_shows_the_current_status_and_offers_the_next() {
+        for status in clawback_cases::CaseStatus::ALL {
+            let next: Vec<String> = status.next().iter().map(|s| s.as_str().into()).collect();
+            let html = status_select(status.as_str(), &next);
+            assert_eq!(
+                html.matches(" selected").count(),
+                1,
+                "{status}: one selected option: {html}"
+            );
+            assert!(
+                html.contains(&format!(
+                    "<option value=\"\" selected disabled>{status} (current)</option>"
+                )),
+                "{status}: the current status is preselected: {html}"
+            );
+            assert!(html.contains(" required>"), "{html}");
+            for to in &next {
+                assert!(
+                    html.contains(&format!("<option value=\"{to}\">{to}")),
+                    "{html}"
+                );
+            }
+            assert!(
+                !html.contains(&format!("<option value=\"{status}\">")),
+                "{status}: not offered as a move: {html}"
+            );
+        }
+        let actioned = status_select("actioned", &["closed".into(), "investigating".into()]);
+        assert!(
+            actioned.starts_with(
+                "<select name=\"status\" required><option value=\"\" selected disabled>actioned (current)</option><option value=\"closed\">closed</option>"
+            ),
+            "{actioned}"
+        );
+    }
 }

@@ -19,7 +19,6 @@ use super::{
     AlertView, AppState, AuditRecordView, Caller, alert_view, audit_entry, authorize, core_err,
     entity_kind, justification, path_err, with_core,
 };
-use crate::detail::{OrderEv, clip, conditions_text, scan_words};
 use crate::error::{ApiError, ErrorBody, ErrorCode};
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
@@ -27,7 +26,6 @@ use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use clawback_cases::Role;
 use clawback_events::Id;
-use clawback_events::output::Point;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeSet;
 
@@ -284,61 +282,17 @@ fn bundle(
             continue;
         }
         for (oid, o) in detail.orders_of(&key) {
-            let items: Vec<String> = o
-                .items
-                .iter()
-                .map(|i| format!("{}x {} ({})", i.quantity, i.sku, i.category))
-                .collect();
-            rows.push((
-                o.placed_ms,
-                "order_placed".into(),
-                acct.clone(),
-                oid.to_string(),
-                o.payment
-                    .as_ref()
-                    .map(ToString::to_string)
-                    .unwrap_or_default(),
-                o.amount_minor.to_string(),
-                o.currency.to_string(),
-                clip(&items.join("; "), 300),
-            ));
-            if let Some(del) = core
-                .engine()
-                .facts()
-                .orders
-                .get(oid)
-                .and_then(|f| f.delivery.as_ref())
-            {
+            // The order's story as the API and the console tell it.
+            for e in super::orders::order_events(core, oid, o) {
                 rows.push((
-                    del.delivered_ms,
-                    "shipment_delivered".into(),
+                    e.ts_ms,
+                    e.kind.into(),
                     acct.clone(),
                     oid.to_string(),
-                    String::new(),
-                    String::new(),
-                    String::new(),
-                    format!(
-                        "by {}; weight {}; proof photo {}; GPS match {}; signature {}",
-                        o.carrier.as_deref().unwrap_or("?"),
-                        del.weight_grams
-                            .map_or_else(|| "?".into(), |w| format!("{w} g")),
-                        del.proof_photo,
-                        del.gps_match,
-                        del.signature
-                    ),
-                ));
-            }
-            for (ts, ev) in &o.events {
-                let (ty, ids, amount, currency, text) = order_ev_row(core, ev);
-                rows.push((
-                    *ts,
-                    ty.into(),
-                    acct.clone(),
-                    oid.to_string(),
-                    ids,
-                    amount,
-                    currency,
-                    text,
+                    e.ids.join(";"),
+                    e.amount_minor.map(|a| a.to_string()).unwrap_or_default(),
+                    e.currency.map(|c| c.to_string()).unwrap_or_default(),
+                    e.detail,
                 ));
             }
         }
@@ -397,138 +351,6 @@ fn bundle(
     )
     .map_or(0, |t| t.unix_timestamp().max(0) as u64);
     Ok((case_id.to_string(), tar_bytes(case_id, &all, mtime)?))
-}
-
-/// A row of the timeline for an order event: type, ids, amount, currency, detail.
-fn order_ev_row(
-    core: &crate::Core,
-    ev: &OrderEv,
-) -> (&'static str, String, String, String, String) {
-    fn s(x: &str) -> String {
-        x.to_string()
-    }
-    match ev {
-        OrderEv::ReturnRequested {
-            return_id,
-            reason,
-            units,
-        } => (
-            "return_requested",
-            s(return_id),
-            String::new(),
-            String::new(),
-            format!("{units} units, reason {reason}"),
-        ),
-        OrderEv::ReturnLabel { return_id, carrier } => (
-            "return_label_created",
-            s(return_id),
-            String::new(),
-            String::new(),
-            format!("by {carrier}"),
-        ),
-        OrderEv::ReturnReceived {
-            return_id,
-            employee_id,
-            barcode_scanned,
-            conditions,
-        } => (
-            "return_received",
-            format!("{return_id};{employee_id}"),
-            String::new(),
-            String::new(),
-            format!(
-                "received by {employee_id} ({}), lines: {}",
-                scan_words(*barcode_scanned),
-                conditions_text(conditions)
-            ),
-        ),
-        OrderEv::RefundRequested {
-            refund_id,
-            amount_minor,
-            currency,
-            reason,
-            channel,
-            employee_id,
-        } => {
-            let decision = core
-                .index
-                .decisions
-                .get(&(Point::Refund, refund_id.clone()))
-                .map(|d| {
-                    let codes: Vec<&str> = d.reasons.iter().map(|r| r.code.as_str()).collect();
-                    format!(
-                        "; decision {} (score {:.3}{}{})",
-                        d.decision.as_str(),
-                        d.score,
-                        if codes.is_empty() { "" } else { ": " },
-                        codes.join(", ")
-                    )
-                })
-                .unwrap_or_default();
-            let by = employee_id
-                .as_ref()
-                .map(|e| format!(", raised by {e}"))
-                .unwrap_or_default();
-            (
-                "refund_requested",
-                s(refund_id),
-                amount_minor.to_string(),
-                s(currency),
-                format!("reason {reason}, via {channel}{by}{decision}"),
-            )
-        }
-        OrderEv::RefundIssued {
-            refund_id,
-            amount_minor,
-            currency,
-            override_,
-            employee_id,
-        } => (
-            "refund_issued",
-            s(refund_id),
-            amount_minor.to_string(),
-            s(currency),
-            format!(
-                "{}{}",
-                if *override_ { "override" } else { "issued" },
-                employee_id
-                    .as_ref()
-                    .map(|e| format!(" by {e}"))
-                    .unwrap_or_default()
-            ),
-        ),
-        OrderEv::Chargeback {
-            amount_minor,
-            currency,
-        } => (
-            "chargeback",
-            String::new(),
-            amount_minor.to_string(),
-            s(currency),
-            String::new(),
-        ),
-        OrderEv::Contact {
-            contact_id,
-            employee_id,
-            channel,
-        } => (
-            "support_contact",
-            format!("{contact_id};{employee_id}"),
-            String::new(),
-            String::new(),
-            format!("by {channel} with {employee_id}"),
-        ),
-        OrderEv::EmployeeAction {
-            employee_id,
-            action,
-        } => (
-            "employee_action",
-            s(employee_id),
-            String::new(),
-            String::new(),
-            format!("{action} by {employee_id}"),
-        ),
-    }
 }
 
 /// Audits the export, then builds the bundle: the one path of the API and the console.

@@ -5,10 +5,12 @@
 
 use super::console::{Fail, ok, path_err, query_err, session, who};
 use super::graph::{neighbourhood, node_key, node_label, parse_node_kind, picture};
+use super::orders::{money, order_events, order_view};
 use super::{
-    ANY, AppState, Caller, account_view, alert_view, audit_entry, core_err, justify, with_core,
+    ANY, AlertView, AppState, Caller, account_view, alert_view, audit_entry, core_err, justify,
+    with_core,
 };
-use crate::detail::{NodeKind, OrderEv, conditions_text, scan_words};
+use crate::detail::NodeKind;
 use crate::error::{ApiError, ErrorCode};
 use crate::html::{self, esc, url};
 use axum::Router;
@@ -19,7 +21,6 @@ use axum::response::Response;
 use axum::routing::get;
 use clawback_cases::{CaseFilter, Role};
 use clawback_events::Id;
-use clawback_events::output::Point;
 use serde::Deserialize;
 use std::fmt::Write as _;
 
@@ -36,10 +37,6 @@ pub(super) struct JustQuery {
 
 fn ts_of(ms: i64) -> String {
     clawback_events::Timestamp::from_unix_ms(ms).raw.to_string()
-}
-
-fn money(minor: i64, currency: &str) -> String {
-    format!("{:.2} {currency}", minor as f64 / 100.0)
 }
 
 /// Where the console shows an entity, when it has a page.
@@ -99,37 +96,48 @@ fn alerts_section(core: &mut crate::Core, id: &str) -> Result<String, ApiError> 
         .cases
         .list_cases(&CaseFilter::default())
         .map_err(super::cases::cases_err)?;
-    let alerts: Vec<_> = core
+    let alerts: Vec<AlertView> = core
         .index
         .alerts_naming(id)
         .into_iter()
         .map(|a| alert_view(a, false))
         .collect();
+    Ok(alerts_table("Alerts naming it", &alerts, |alert_id| {
+        cases
+            .iter()
+            .find(|c| c.alert_ids.iter().any(|a| a == alert_id))
+            .map(|c| c.case_id.clone())
+    }))
+}
+
+/// A table of alerts; `case_of` names the case holding an alert, when known.
+fn alerts_table(
+    title: &str,
+    alerts: &[AlertView],
+    case_of: impl Fn(&str) -> Option<String>,
+) -> String {
     let mut b = format!(
-        "<h2>Alerts naming it <span class=\"mut\">({})</span></h2>",
+        "<h2>{} <span class=\"mut\">({})</span></h2>",
+        esc(title),
         alerts.len()
     );
     if alerts.is_empty() {
         b.push_str("<p class=\"mut\">None.</p>");
-        return Ok(b);
+        return b;
     }
     b.push_str("<table id=\"entity-alerts\"><thead><tr><th>alert</th><th>kind</th><th>score</th><th>case</th><th>reasons</th></tr></thead><tbody>");
-    for a in &alerts {
-        let case = cases
-            .iter()
-            .find(|c| c.alert_ids.contains(&a.alert_id))
-            .map(|c| c.case_id.clone());
+    for a in alerts {
         let reasons = html::reasons_list(
             a.reasons
                 .iter()
                 .map(|r| (r.code.as_str(), r.detail.as_str())),
         );
-        let (row, cell) = match &case {
+        let (row, cell) = match case_of(&a.alert_id) {
             Some(c) => {
-                let h = format!("/console/cases/{}", url(c));
+                let h = format!("/console/cases/{}", url(&c));
                 (
                     format!(" data-href=\"{}\"", esc(&h)),
-                    format!("<a href=\"{}\">{}</a>", esc(&h), esc(c)),
+                    format!("<a href=\"{}\">{}</a>", esc(&h), esc(&c)),
                 )
             }
             None => (String::new(), "—".into()),
@@ -143,7 +151,7 @@ fn alerts_section(core: &mut crate::Core, id: &str) -> Result<String, ApiError> 
         );
     }
     b.push_str("</tbody></table>");
-    Ok(b)
+    b
 }
 
 /// A timeline table: `(ts_ms, what, detail, link)`, newest first.
@@ -180,110 +188,6 @@ fn timeline_table(mut rows: Vec<(i64, String, String, Option<String>)>, note: &s
     }
     b.push_str("</tbody></table>");
     b
-}
-
-/// The detail of an order event for a page, and the refund decision when there is one.
-fn order_ev_text(core: &crate::Core, ev: &OrderEv) -> (&'static str, String) {
-    match ev {
-        OrderEv::ReturnRequested {
-            return_id,
-            reason,
-            units,
-        } => (
-            "return_requested",
-            format!("return {return_id}: {units} units, reason {reason}"),
-        ),
-        OrderEv::ReturnLabel { return_id, carrier } => (
-            "return_label_created",
-            format!("return {return_id} by {carrier}"),
-        ),
-        OrderEv::ReturnReceived {
-            return_id,
-            employee_id,
-            barcode_scanned,
-            conditions,
-        } => (
-            "return_received",
-            format!(
-                "return {return_id} received by {employee_id} ({}): {}",
-                scan_words(*barcode_scanned),
-                conditions_text(conditions)
-            ),
-        ),
-        OrderEv::RefundRequested {
-            refund_id,
-            amount_minor,
-            currency,
-            reason,
-            channel,
-            employee_id,
-        } => {
-            let decision = core
-                .index
-                .decisions
-                .get(&(Point::Refund, refund_id.clone()))
-                .map(|d| {
-                    let reasons: Vec<String> = d
-                        .reasons
-                        .iter()
-                        .map(|r| format!("{}: {}", r.code, r.detail))
-                        .collect();
-                    format!(
-                        " → {} (score {:.3}){}{}",
-                        d.decision.as_str(),
-                        d.score,
-                        if reasons.is_empty() { "" } else { "; " },
-                        reasons.join("; ")
-                    )
-                })
-                .unwrap_or_default();
-            let by = employee_id
-                .as_ref()
-                .map(|e| format!(", raised by {e}"))
-                .unwrap_or_default();
-            (
-                "refund_requested",
-                format!(
-                    "refund {refund_id}: {}, reason {reason}, via {channel}{by}{decision}",
-                    money(*amount_minor, currency)
-                ),
-            )
-        }
-        OrderEv::RefundIssued {
-            refund_id,
-            amount_minor,
-            currency,
-            override_,
-            employee_id,
-        } => (
-            "refund_issued",
-            format!(
-                "refund {refund_id}: {}{}{}",
-                money(*amount_minor, currency),
-                if *override_ { ", override" } else { "" },
-                employee_id
-                    .as_ref()
-                    .map(|e| format!(" by {e}"))
-                    .unwrap_or_default()
-            ),
-        ),
-        OrderEv::Chargeback {
-            amount_minor,
-            currency,
-        } => ("chargeback", money(*amount_minor, currency)),
-        OrderEv::Contact {
-            contact_id,
-            employee_id,
-            channel,
-        } => (
-            "support_contact",
-            format!("contact {contact_id} by {channel} with {employee_id}"),
-        ),
-        OrderEv::EmployeeAction {
-            employee_id,
-            action,
-        } => ("employee_action", format!("{action} by {employee_id}")),
-    }
 }
 
 fn justified(caller: &Caller, q: &JustQuery) -> Result<Option<String>, ApiError> {
@@ -402,19 +306,8 @@ async fn account_page(
         }
         for (oid, o) in d.orders_of(&key) {
             let link = Some(format!("/console/orders/{}", url(oid)));
-            rows.push((
-                o.placed_ms,
-                "order_placed".into(),
-                format!(
-                    "order {oid}: {}, {} items",
-                    money(o.amount_minor, &o.currency),
-                    o.items.len()
-                ),
-                link.clone(),
-            ));
-            for (ts, ev) in &o.events {
-                let (what, text) = order_ev_text(core, ev);
-                rows.push((*ts, what.to_string(), format!("order {oid}: {text}"), link.clone()));
+            for e in order_events(core, oid, o) {
+                rows.push((e.ts_ms, e.kind.to_string(), format!("order {oid}: {}", e.sentence()), link.clone()));
             }
         }
         b.push_str(&timeline_table(rows, &note));
@@ -500,117 +393,212 @@ async fn order_page(
     State(state): State<AppState>,
     headers: HeaderMap,
     path: Result<Path<String>, PathRejection>,
+    query: Result<Query<JustQuery>, QueryRejection>,
 ) -> Result<Response, Fail> {
     let (caller, csrf) = session(&state, &headers, ANY).await?;
     let Path(id) = path.map_err(path_err)?;
+    let Query(q) = query.map_err(query_err)?;
+    let just = justified(&caller, &q)?;
+    let c2 = caller.clone();
     let body = with_core(&state, move |core| {
-        let key = Id::from(id.as_str());
-        let Some(o) = core.index.detail.orders.get(&key).cloned() else {
-            return Err(ApiError::new(
-                ErrorCode::EntityNotFound,
-                format!("no order_placed event for order {id:?}"),
-            ));
-        };
-        let facts = core.engine().facts().orders.get(&key).cloned();
+        // The API's read model: masking and audit are `GET /v1/orders/{id}`'s.
+        let v = order_view(core, &c2, just.as_deref(), &id)?;
+        let base = format!("/console/orders/{}", url(&id));
         let mut b = format!("<h1>Order {}</h1>", esc(&id));
+        b.push_str(&justify_form(&c2, &base, !v.masked));
+        let a = &v.shipping_address;
+        let addr: Vec<&str> = [
+            Some(a.line1.as_str()),
+            a.line2.as_deref(),
+            Some(a.postal_code.as_str()),
+            Some(a.city.as_str()),
+            a.region.as_deref(),
+            Some(a.country.as_str()),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        let link = |kind: NodeKind, id: &Option<String>| {
+            id.as_ref().map_or_else(
+                || "—".to_string(),
+                |i| format!("<a href=\"{}\">{}</a>", esc(&href(kind, i)), esc(i)),
+            )
+        };
         let _ = write!(
             b,
-            "<p>account <a href=\"{}\" accesskey=\"a\">{}</a> · placed {} · <b>{}</b> · shipped to {} · payment {}</p>",
-            esc(&href(NodeKind::Account, &o.account_id)),
-            esc(&o.account_id),
-            esc(&ts_of(o.placed_ms)),
-            esc(&money(o.amount_minor, &o.currency)),
-            esc(&o.ship_country),
-            esc(o.payment.as_deref().unwrap_or("—")),
+            "<table id=\"profile\"><tbody>\
+             <tr><th>account</th><td><a href=\"{}\" accesskey=\"a\">{}</a></td><th>placed</th><td>{}</td></tr>\
+             <tr><th>amount</th><td class=\"num\"><b>{}</b></td><th>shipped to</th><td id=\"ship-to\">{}</td></tr>\
+             <tr><th>payment</th><td>{}</td><th>device / IP</th><td>{} / {}</td></tr>\
+             </tbody></table>",
+            esc(&href(NodeKind::Account, &v.account_id)),
+            esc(&v.account_id),
+            esc(&v.placed),
+            esc(&money(v.amount_minor, &v.currency)),
+            esc(&addr.join(", ")),
+            link(NodeKind::Payment, &v.payment_fingerprint),
+            link(NodeKind::Device, &v.device_id),
+            link(NodeKind::Ip, &v.ip),
         );
         b.push_str("<h2>Items</h2><table id=\"items\"><thead><tr><th>sku</th><th>category</th><th>quantity</th><th>unit price</th><th>seller</th></tr></thead><tbody>");
-        for i in o.items.iter() {
+        for i in &v.items {
             let _ = write!(
                 b,
                 "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td></tr>",
                 esc(&i.sku),
                 esc(&i.category),
                 i.quantity,
-                esc(&money(i.unit_price_minor, &o.currency)),
+                esc(&money(i.unit_price_minor, &v.currency)),
                 esc(i.seller_id.as_deref().unwrap_or("retailer"))
             );
         }
         b.push_str("</tbody></table>");
-        if let Some(del) = facts.as_ref().and_then(|f| f.delivery.clone()) {
+        let yes = |x: bool| if x { "yes" } else { "no" };
+        if let Some(del) = &v.delivery {
             let _ = write!(
                 b,
-                "<h2>Delivery</h2><p id=\"delivery\">delivered {} by {} · weight {} · proof photo {} · GPS match {} · signature {}</p>",
-                esc(&ts_of(del.delivered_ms)),
-                esc(o.carrier.as_deref().unwrap_or("?")),
+                "<h2>Delivery</h2><p id=\"delivery\">delivered {} by {}{} · weight {} · proof photo {} · GPS match {} · signature {}</p>",
+                esc(&del.delivered),
+                esc(del.carrier.as_deref().unwrap_or("?")),
+                del.tracking_number
+                    .as_ref()
+                    .map(|t| format!(" (tracking {})", esc(t)))
+                    .unwrap_or_default(),
                 del.weight_grams.map_or_else(|| "—".into(), |w| format!("{w} g")),
-                if del.proof_photo { "yes" } else { "no" },
-                if del.gps_match { "yes" } else { "no" },
-                if del.signature { "yes" } else { "no" },
+                yes(del.proof_photo),
+                yes(del.gps_match),
+                yes(del.signature),
             );
         }
-        // Returns, as the carrier and the warehouse saw them.
-        let returns: Vec<Id> = o
-            .events
-            .iter()
-            .filter_map(|(_, e)| match e {
-                OrderEv::ReturnRequested { return_id, .. } => Some(return_id.clone()),
-                _ => None,
-            })
-            .collect();
-        if !returns.is_empty() {
-            b.push_str("<h2>Returns</h2><table id=\"returns\"><thead><tr><th>return</th><th>label</th><th>carrier scanned</th><th>at warehouse</th><th>received</th></tr></thead><tbody>");
-            for r in &returns {
-                let f = core.engine().facts().returns.get(r).cloned().unwrap_or_default();
-                let yes = |x: bool| if x { "yes" } else { "no" };
-                let received = f
+        if !v.returns.is_empty() {
+            b.push_str("<h2>Returns</h2><table id=\"returns\"><thead><tr><th>return</th><th>requested</th><th>label</th><th>carrier scanned</th><th>at warehouse</th><th>received</th></tr></thead><tbody>");
+            for r in &v.returns {
+                let label = r
+                    .label
+                    .as_ref()
+                    .map(|l| {
+                        format!(
+                            "{} by {}{}",
+                            l.created,
+                            l.carrier,
+                            l.tracking_number
+                                .as_ref()
+                                .map(|t| format!(" ({t})"))
+                                .unwrap_or_default()
+                        )
+                    })
+                    .unwrap_or_else(|| "—".into());
+                let received = r
                     .receipt
                     .as_ref()
                     .map(|x| {
                         format!(
-                            "{} by {}{}{}",
-                            ts_of(x.received_ms),
+                            "{} by {} ({}): {}{}",
+                            x.received,
                             x.employee_id,
-                            if x.barcode_scanned { "" } else { ", keyed by hand" },
-                            if x.empty_or_wrong { ", EMPTY OR WRONG ITEM" } else { "" }
+                            crate::detail::scan_words(x.barcode_scanned),
+                            x.conditions.join(", "),
+                            if x.empty_or_wrong { " — EMPTY OR WRONG ITEM" } else { "" }
                         )
                     })
                     .unwrap_or_else(|| "—".into());
                 let _ = write!(
                     b,
-                    "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                    esc(r),
-                    f.label_ms.map_or_else(|| "—".into(), |t| esc(&ts_of(t))),
-                    yes(f.carrier_scanned),
-                    yes(f.delivered_to_warehouse),
+                    "<tr><td>{}</td><td>{}: {} units, {}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                    esc(&r.return_id),
+                    esc(&r.requested),
+                    r.units,
+                    esc(&r.reason),
+                    esc(&label),
+                    yes(r.carrier_scanned),
+                    yes(r.delivered_to_warehouse),
                     esc(&received)
                 );
             }
             b.push_str("</tbody></table>");
         }
-        let mut rows = vec![(
-            o.placed_ms,
-            "order_placed".to_string(),
-            format!("{}, {} lines", money(o.amount_minor, &o.currency), o.items.len()),
-            None,
-        )];
-        for (ts, ev) in &o.events {
-            let (what, text) = order_ev_text(core, ev);
-            let link = match ev {
-                OrderEv::ReturnReceived { employee_id, .. }
-                | OrderEv::Contact { employee_id, .. }
-                | OrderEv::EmployeeAction { employee_id, .. } => {
-                    Some(href(NodeKind::Employee, employee_id))
-                }
-                _ => None,
-            };
-            rows.push((*ts, what.to_string(), text, link));
+        if !v.refunds.is_empty() {
+            b.push_str("<h2>Refunds</h2><table id=\"refunds\"><thead><tr><th>refund</th><th>requested</th><th>amount</th><th>decision</th><th>reasons</th><th>issued</th></tr></thead><tbody>");
+            for r in &v.refunds {
+                let (decision, reasons) = match &r.decision {
+                    Some(d) => (
+                        format!("<b>{}</b> <span class=\"mut\">score {:.3}</span>", esc(&d.decision), d.score),
+                        html::reasons_list(d.reasons.iter().map(|x| (x.code.as_str(), x.detail.as_str()))),
+                    ),
+                    None => ("—".into(), String::new()),
+                };
+                let issued = r
+                    .issued
+                    .as_ref()
+                    .map(|i| {
+                        format!(
+                            "{} {}{}{}",
+                            i.issued,
+                            money(i.amount_minor, &i.currency),
+                            if i.override_ { ", OVERRIDE" } else { "" },
+                            i.employee_id.as_ref().map(|e| format!(" by {e}")).unwrap_or_default()
+                        )
+                    })
+                    .unwrap_or_else(|| "—".into());
+                let _ = write!(
+                    b,
+                    "<tr><td>{}</td><td>{}: reason {}, via {}{}</td><td class=\"num\">{}</td><td>{decision}</td><td>{reasons}</td><td>{}</td></tr>",
+                    esc(&r.refund_id),
+                    esc(&r.requested),
+                    esc(&r.reason),
+                    esc(&r.channel),
+                    r.raised_by.as_ref().map(|e| format!(", raised by {}", esc(e))).unwrap_or_default(),
+                    esc(&money(r.amount_minor, &r.currency)),
+                    esc(&issued)
+                );
+            }
+            b.push_str("</tbody></table>");
+        }
+        if !v.intel_posts.is_empty() {
+            b.push_str("<h2>Gang posts showing it</h2><table id=\"intel\"><thead><tr><th>post</th><th>alert</th><th>detected</th><th>detail</th></tr></thead><tbody>");
+            for p in &v.intel_posts {
+                let _ = write!(
+                    b,
+                    "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                    esc(&p.post_id),
+                    esc(&p.alert_id),
+                    esc(&p.detected),
+                    esc(&p.detail)
+                );
+            }
+            b.push_str("</tbody></table>");
+        }
+        // The timeline: the same description as the API's `timeline` and the export's.
+        let mut rows = Vec::new();
+        if let Some(o) = core.index.detail.orders.get(id.as_str()) {
+            for e in order_events(core, &id, o) {
+                let link = e.employee.as_ref().map(|x| href(NodeKind::Employee, x));
+                rows.push((e.ts_ms, e.kind.to_string(), e.sentence(), link));
+            }
         }
         b.push_str(&timeline_table(rows, ""));
-        b.push_str(&alerts_section(core, &id)?.replace(
-            "<h2>Alerts naming it",
-            "<h2>Alerts and intel mentions naming it",
+        b.push_str(&alerts_table(
+            "Alerts and intel mentions naming it",
+            &v.alerts,
+            |_| None,
         ));
-        b.push_str(&graph_section(core, (NodeKind::Order, key), 2, false));
+        if !v.cases.is_empty() {
+            b.push_str("<h2>Cases holding them</h2><table id=\"order-cases\"><thead><tr><th>case</th><th>kind</th><th>status</th><th>title</th></tr></thead><tbody>");
+            for c in &v.cases {
+                let h = format!("/console/cases/{}", url(&c.case_id));
+                let _ = write!(
+                    b,
+                    "<tr data-href=\"{h}\"><td><a href=\"{h}\">{}</a></td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                    esc(&c.case_id),
+                    esc(&c.kind),
+                    esc(&c.status),
+                    esc(&c.title),
+                    h = esc(&h),
+                );
+            }
+            b.push_str("</tbody></table>");
+        }
+        b.push_str(&graph_section(core, (NodeKind::Order, Id::from(id.as_str())), 2, false));
         Ok(b)
     })
     .await?;

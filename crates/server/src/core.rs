@@ -643,16 +643,14 @@ pub fn case_title(a: &Alert) -> String {
             Some(d) => format!("Phishing campaign: {d}"),
             None => "Phishing campaign".to_string(),
         },
-        CaseKind::Other if a.kind == "intel_match" => {
-            match (first(EntityType::Order), first(EntityType::Account)) {
-                (Some(o), Some(acct)) => format!("Gang post shows order {o} of account {acct}"),
-                (Some(o), None) => format!("Gang post shows order {o}"),
-                _ => match first(EntityType::Post) {
-                    Some(p) => format!("Gang post {p}: order id fits several orders"),
-                    None => "Gang post".to_string(),
-                },
-            }
-        }
+        CaseKind::Intel => match (first(EntityType::Order), first(EntityType::Account)) {
+            (Some(o), Some(acct)) => format!("Gang post shows order {o} of account {acct}"),
+            (Some(o), None) => format!("Gang post shows order {o}"),
+            _ => match first(EntityType::Post) {
+                Some(p) => format!("Gang post {p}: order id fits several orders"),
+                None => "Gang post".to_string(),
+            },
+        },
         CaseKind::Campaign | CaseKind::Other => {
             match first(EntityType::Account)
                 .or_else(|| first(EntityType::Employee))

@@ -204,6 +204,63 @@ impl Graph {
     pub fn contains(&self, kind: NodeKind, id: &str) -> bool {
         self.ix[kind as usize].contains_key(id)
     }
+
+    /// The node of an entity, when it is in the graph.
+    pub fn find(&self, kind: NodeKind, id: &str) -> Option<NodeRef> {
+        self.ix[kind as usize]
+            .get(id)
+            .and_then(|&n| std::num::NonZeroU32::new(n.wrapping_add(1)))
+            .map(NodeRef)
+    }
+
+    /// The id of a node found by [`Graph::find`].
+    pub fn id(&self, r: NodeRef) -> Option<&Id> {
+        self.nodes.get(r.0.get() as usize - 1).map(|(_, id)| id)
+    }
+}
+
+/// A node of the [`Graph`] by number: an order keeps its device and IP as one of these
+/// (4 bytes) instead of a copy of the id (24), since the graph holds the id already.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NodeRef(std::num::NonZeroU32);
+
+/// Shipping addresses, each distinct one stored once (most orders go where the account's
+/// previous ones went): an order keeps a 4-byte number instead of the address.
+#[derive(Debug, Default)]
+pub struct Addresses {
+    ix: GrowMap<Box<str>, u32>,
+    list: Vec<clawback_events::Address>,
+    /// Scratch for the key.
+    buf: String,
+}
+
+impl Addresses {
+    fn intern(&mut self, a: &clawback_events::Address) -> u32 {
+        let b = &mut self.buf;
+        b.clear();
+        for part in [
+            a.line1.as_str(),
+            a.line2.as_deref().unwrap_or(""),
+            a.city.as_str(),
+            a.region.as_deref().unwrap_or(""),
+            a.postal_code.as_str(),
+            a.country.as_str(),
+        ] {
+            b.push_str(part);
+            b.push('\u{1f}');
+        }
+        if let Some(&n) = self.ix.get(b.as_str()) {
+            return n;
+        }
+        let n = self.list.len() as u32;
+        self.ix.insert(Box::from(b.as_str()), n);
+        self.list.push(a.clone());
+        n
+    }
+
+    pub fn get(&self, n: u32) -> Option<&clawback_events::Address> {
+        self.list.get(n as usize)
+    }
 }
 
 /// An order line.
@@ -259,6 +316,7 @@ pub enum OrderEv {
         contact_id: Id,
         employee_id: Name,
         channel: Name,
+        identity_verified: bool,
     },
     EmployeeAction {
         employee_id: Name,
@@ -274,11 +332,17 @@ pub struct OrderRec {
     pub amount_minor: i64,
     pub currency: Name,
     pub items: Box<[Item]>,
-    /// Where it was shipped: country and postal code (the rest is PII, in the graph).
-    pub ship_country: Name,
+    /// Where it was shipped: a number in [`Detail::addresses`] (PII: masked unless
+    /// justified).
+    pub ship_to: u32,
     pub payment: Option<Id>,
-    /// The carrier that delivered it (the delivery itself is in the engine's facts).
+    /// The device and IP it was placed from, as graph nodes.
+    pub device: Option<NodeRef>,
+    pub ip: Option<NodeRef>,
+    /// The carrier that delivered it and its tracking number (the delivery itself is in
+    /// the engine's facts).
     pub carrier: Option<Name>,
+    pub tracking: Option<Id>,
     /// Oldest first (in the order the service applied them).
     pub events: Vec<(i64, OrderEv)>,
 }
@@ -379,6 +443,8 @@ pub struct Detail {
     pub account_orders: GrowMap<Id, Vec<u32>>,
     pub accounts: GrowMap<Id, Timeline>,
     pub employees: GrowMap<Id, Timeline>,
+    /// The orders' shipping addresses.
+    pub addresses: Addresses,
     return_order: GrowMap<Id, Id>,
     refund_order: GrowMap<Id, Id>,
     /// The channel of each reported message (`sms`, `email`, …), for advisories.
@@ -558,9 +624,15 @@ impl Detail {
                             seller_id: i.seller_id.as_deref().map(|x| self.names.get(x)),
                         })
                         .collect(),
-                    ship_country: self.names.get(&o.shipping_address.country),
+                    ship_to: self.addresses.intern(&o.shipping_address),
                     payment: o.payment_fingerprint.clone(),
+                    device: o
+                        .device_id
+                        .as_deref()
+                        .and_then(|d| self.graph.find(K::Device, d)),
+                    ip: o.ip.as_deref().and_then(|ip| self.graph.find(K::Ip, ip)),
                     carrier: None,
+                    tracking: None,
                     events: Vec::new(),
                 };
                 let (n, new) = self.orders.insert(&o.order_id, rec);
@@ -575,6 +647,7 @@ impl Detail {
                 let carrier = self.names.get(&s.carrier);
                 if let Some(o) = self.orders.get_mut(&s.order_id) {
                     o.carrier = Some(carrier);
+                    o.tracking = Some(s.tracking_number.clone());
                 }
             }
             Body::ReturnRequested(r) => {
@@ -707,6 +780,7 @@ impl Detail {
                         contact_id: c.contact_id.clone(),
                         employee_id: self.names.get(&c.employee_id),
                         channel: self.names.get(c.channel.as_str()),
+                        identity_verified: c.identity_verified,
                     };
                     self.order_ev(o, t, ev);
                 }
@@ -746,12 +820,26 @@ impl Detail {
                     "employee_action",
                     format!("{} {}", a.action, on.join(", ")),
                 );
-                if let Some(o) = &a.order_id {
+                // An action on one of the order's refunds or returns touched the order too.
+                let order = a
+                    .order_id
+                    .clone()
+                    .or_else(|| {
+                        a.refund_id
+                            .as_ref()
+                            .and_then(|r| self.refund_order.get(r).cloned())
+                    })
+                    .or_else(|| {
+                        a.return_id
+                            .as_ref()
+                            .and_then(|r| self.return_order.get(r).cloned())
+                    });
+                if let Some(o) = order {
                     let ev = OrderEv::EmployeeAction {
                         employee_id: self.names.get(&a.employee_id),
                         action: self.names.get(a.action.as_str()),
                     };
-                    self.order_ev(o, t, ev);
+                    self.order_ev(&o, t, ev);
                 }
             }
             Body::DataAccess(d) => {
@@ -867,6 +955,34 @@ mod tests {
         assert_eq!((list.len(), degree), (1, 1));
         assert_eq!(list[0], (NodeKind::Ip, &ip));
         assert!(g.neighbours(NodeKind::Device, "a3").0.is_empty());
+    }
+
+    #[test]
+    fn order_records_stay_small() {
+        // Orders are the table that grows into millions (docs/service.md: the order read
+        // model's cost); the device, IP and address are kept by number.
+        assert_eq!(std::mem::size_of::<OrderRec>(), 176);
+        assert_eq!(std::mem::size_of::<Option<NodeRef>>(), 4);
+    }
+
+    #[test]
+    fn addresses_are_stored_once() {
+        let a = clawback_events::Address {
+            line1: "1 High St".into(),
+            line2: None,
+            city: "London".into(),
+            region: None,
+            postal_code: "SW1A 1AA".into(),
+            country: id("GB"),
+        };
+        let mut b = a.clone();
+        b.line2 = Some("Flat 2".into());
+        let mut book = Addresses::default();
+        let (x, y, z) = (book.intern(&a), book.intern(&b), book.intern(&a));
+        assert_eq!((x, z), (0, 0));
+        assert_eq!(y, 1);
+        assert_eq!(book.get(y), Some(&b));
+        assert_eq!(book.get(2), None);
     }
 
     #[test]
