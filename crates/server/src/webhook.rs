@@ -1013,6 +1013,12 @@ mod tests {
             let (_, last) = refused(config(dir.path(), url, Some(ca_file))).await;
             assert!(last.contains("UnknownIssuer"), "{last}");
             assert!(last.contains("--webhook-ca FILE"), "{last}");
+            // The receiver notes a refused handshake after the client has already seen it
+            // fail: wait for its side too.
+            wait_for("the receiver to see three refused handshakes", || {
+                seen.lock().unwrap().refused.len() >= 3
+            })
+            .await;
             let seen = seen.lock().unwrap();
             assert!(
                 seen.got.is_empty(),
