@@ -166,6 +166,38 @@ fn create_key(data: &Path, role: &str, name: &str) -> String {
     key.trim().to_string()
 }
 
+/// The world every test here posts (seed 11, 500 customers, 20 days): simulated once per
+/// run of this file and shared read-only (its directory is gone once it is read).
+fn world() -> &'static str {
+    static WORLD: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    WORLD.get_or_init(|| {
+        let tmp = tempfile::tempdir().unwrap();
+        std::fs::read_to_string(simulate(tmp.path())).unwrap()
+    })
+}
+
+/// A data directory with the three keys the tests use: admin `ops`, viewer `val` and
+/// investigator `ivy`. Keep `tmp` alive as long as the data is used.
+struct Setup {
+    tmp: tempfile::TempDir,
+    data: PathBuf,
+    admin: String,
+    viewer: String,
+    investigator: String,
+}
+
+fn setup() -> Setup {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    Setup {
+        admin: create_key(&data, "admin", "ops"),
+        viewer: create_key(&data, "viewer", "val"),
+        investigator: create_key(&data, "investigator", "ivy"),
+        data,
+        tmp,
+    }
+}
+
 fn simulate(dir: &Path) -> PathBuf {
     let world = dir.join("world");
     run_ok(
@@ -219,15 +251,16 @@ fn all_alerts(server: &Server, key: &str, query: &str, limit: usize) -> Vec<Valu
 
 #[test]
 fn serve_posts_a_world_reads_it_back_audits_pii_and_survives_sigkill() {
-    let tmp = tempfile::tempdir().unwrap();
-    let data = tmp.path().join("data");
-    let events_file = simulate(tmp.path());
-    let text = std::fs::read_to_string(&events_file).unwrap();
+    let Setup {
+        tmp,
+        data,
+        admin,
+        viewer,
+        investigator,
+    } = setup();
+    let text = world();
     let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
 
-    let admin = create_key(&data, "admin", "ops");
-    let viewer = create_key(&data, "viewer", "val");
-    let investigator = create_key(&data, "investigator", "ivy");
     let server = Server::start(&data, &[]);
 
     // Keys and roles.
@@ -623,14 +656,15 @@ fn post_json(server: &Server, key: &str, path: &str, body: &Value) -> Resp {
 
 #[test]
 fn serve_groups_alerts_into_cases_works_one_to_actioned_and_keeps_it_across_sigkill() {
-    let tmp = tempfile::tempdir().unwrap();
-    let data = tmp.path().join("data");
-    let events_file = simulate(tmp.path());
-    let text = std::fs::read_to_string(&events_file).unwrap();
+    let Setup {
+        tmp: _tmp,
+        data,
+        admin,
+        viewer,
+        investigator,
+    } = setup();
+    let text = world();
     let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
-    let admin = create_key(&data, "admin", "ops");
-    let viewer = create_key(&data, "viewer", "val");
-    let investigator = create_key(&data, "investigator", "ivy");
     let server = Server::start(&data, &[]);
     for chunk in lines.chunks(lines.len() / 3 + 1) {
         let r = post(
@@ -965,13 +999,14 @@ fn esc(s: &str) -> String {
 
 #[test]
 fn console_logs_in_lists_the_queue_draws_a_case_masks_for_viewers_and_works_a_case_with_csrf() {
-    let tmp = tempfile::tempdir().unwrap();
-    let data = tmp.path().join("data");
-    let events_file = simulate(tmp.path());
-    let body = std::fs::read_to_string(&events_file).unwrap();
-    let admin = create_key(&data, "admin", "ops");
-    let viewer = create_key(&data, "viewer", "val");
-    let investigator = create_key(&data, "investigator", "ivy");
+    let Setup {
+        tmp: _tmp,
+        data,
+        admin,
+        viewer,
+        investigator,
+    } = setup();
+    let body = world();
     let server = Server::start(&data, &[]);
     let r = post(&server, &admin, "application/x-ndjson", body.as_bytes());
     assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
@@ -1383,18 +1418,19 @@ fn wait_for(what: &str, mut ok: impl FnMut() -> bool) {
 
 #[test]
 fn actions_are_fed_back_delivered_signed_to_a_webhook_and_cases_export_as_evidence() {
-    let tmp = tempfile::tempdir().unwrap();
-    let data = tmp.path().join("data");
-    let events_file = simulate(tmp.path());
-    let body = std::fs::read_to_string(&events_file).unwrap();
+    let Setup {
+        tmp,
+        data,
+        admin,
+        viewer,
+        investigator,
+    } = setup();
+    let body = world();
     let lines: Vec<Value> = body
         .lines()
         .filter(|l| !l.trim().is_empty())
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    let admin = create_key(&data, "admin", "ops");
-    let viewer = create_key(&data, "viewer", "val");
-    let investigator = create_key(&data, "investigator", "ivy");
     let secret_file = tmp.path().join("webhook.secret");
     let secret = b"test-secret-0123456789abcdef";
     std::fs::write(&secret_file, [&secret[..], b"\n"].concat()).unwrap();
@@ -1712,18 +1748,19 @@ fn actions_are_fed_back_delivered_signed_to_a_webhook_and_cases_export_as_eviden
 
 #[test]
 fn graph_entity_pages_search_and_advisories() {
-    let tmp = tempfile::tempdir().unwrap();
-    let data = tmp.path().join("data");
-    let events_file = simulate(tmp.path());
-    let body = std::fs::read_to_string(&events_file).unwrap();
+    let Setup {
+        tmp: _tmp,
+        data,
+        admin,
+        viewer,
+        investigator,
+    } = setup();
+    let body = world();
     let lines: Vec<Value> = body
         .lines()
         .filter(|l| !l.trim().is_empty())
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    let admin = create_key(&data, "admin", "ops");
-    let viewer = create_key(&data, "viewer", "val");
-    let investigator = create_key(&data, "investigator", "ivy");
     let server = Server::start(&data, &[]);
     let r = post(&server, &admin, "application/x-ndjson", body.as_bytes());
     assert_eq!(r.status, 200);
@@ -1969,18 +2006,19 @@ fn graph_entity_pages_search_and_advisories() {
 /// page reads the same model.
 #[test]
 fn orders_read_model_masks_audits_and_feeds_the_console() {
-    let tmp = tempfile::tempdir().unwrap();
-    let data = tmp.path().join("data");
-    let events_file = simulate(tmp.path());
-    let body = std::fs::read_to_string(&events_file).unwrap();
+    let Setup {
+        tmp: _tmp,
+        data,
+        admin,
+        viewer,
+        investigator,
+    } = setup();
+    let body = world();
     let lines: Vec<Value> = body
         .lines()
         .filter(|l| !l.trim().is_empty())
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    let admin = create_key(&data, "admin", "ops");
-    let viewer = create_key(&data, "viewer", "val");
-    let investigator = create_key(&data, "investigator", "ivy");
     let server = Server::start(&data, &[]);
     assert_eq!(
         post(&server, &admin, "application/x-ndjson", body.as_bytes()).status,
