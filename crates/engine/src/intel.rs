@@ -3,9 +3,15 @@
 //!
 //! A post is read by `clawback_intel::extract` (order ids full or masked, tracking numbers,
 //! amounts, dates, product words, opaque tokens). Then:
-//! - **full ids and tokens**: any token equal to a known order id is that order (ids are
-//!   opaque: the 3-7-7 shape is not required); an id in the 3-7-7 shape that is not known
-//!   yet is remembered (bounded) and matched when its `order_placed` arrives;
+//! - **full ids and tokens**: a token equal to a known order id whose id is distinctive
+//!   (3-7-7, long mixed letters and digits, long grouped numbers:
+//!   `clawback_intel::is_distinctive`) is that order; a short or plain one (`#1042`,
+//!   `104233`: a price, postcode or quantity in chatter collides with such ids all the
+//!   time), or one also read as a tracking number, is weighed like a masked id and named
+//!   only when the amount agrees in the same currency or another id of the post names the
+//!   same account (else reported as ambiguous when two things agree); tokens are compared
+//!   loosely (case, dashes, a leading `#`); an id in the 3-7-7 shape that is not known yet
+//!   is remembered (bounded) and matched when its `order_placed` arrives;
 //! - **tracking numbers**: a return parcel's tracking number names its order;
 //! - **masked ids**: the orders whose digits agree with every visible digit are the
 //!   candidates (an index by the last and the middle block); each is weighed on what the
@@ -13,7 +19,14 @@
 //!   the date (placed or refunded, within a window), the product words (against the
 //!   order's item categories) — and on having been refunded. One candidate clearly ahead
 //!   and corroborated is a match, with a confidence; several close ones are reported as
-//!   ambiguous (an alert on the post that names no order), never guessed.
+//!   ambiguous (an alert on the post that names no order), never guessed. Masked ids of
+//!   other shapes (`ORD-8F3•••-991`, `10••33`) are compared with the other-shaped ids by
+//!   their visible characters (an index by the last or first two) and weighed the same
+//!   way; when the ids of that shape are not distinctive, as a short id.
+//!
+//! First what names an order alone (full ids, distinctive tokens, return tracking numbers),
+//! then what needs corroboration, so that another id of the same post naming the same
+//! account counts for it.
 //!
 //! Each match raises `intel_match` naming the post, the order, its account and its refunds
 //! (raised again when a refund of the order comes later), with the channel's history:
@@ -21,6 +34,7 @@
 //! features `intel_named` and `ring_intel_accounts`.
 //!
 //! Memory: a compact record per 3-7-7 order (about 60 bytes with the two block indexes),
+//! or per order of another shape (the id, the record and three indexes: about 130 bytes),
 //! refunds per order, and bounded pending lists. Method and figures: `docs/intel.md`.
 
 use crate::detector::AlertSink;
@@ -31,11 +45,12 @@ use crate::money::usd_cents;
 use clawback_events::output::{EntityRef, EntityType, Reason};
 use clawback_events::{Body, Event, Id, IntelPost, OrderPlaced, RefundRequested};
 use clawback_intel::{
-    Cats, Context, OrderPattern, canonical_digits, category_cats, civil_from_days, extract, pack,
-    packed_id, unpack,
+    Cats, Context, MaskedId, OrderPattern, canonical_digits, category_cats, civil_from_days,
+    extract, is_distinctive, loose_key, pack, packed_id, unpack,
 };
 use rustc_hash::FxHashMap;
 use std::collections::VecDeque;
+use std::hash::{Hash, Hasher};
 
 const DAY_MS: i64 = 86_400_000;
 /// Fewest visible digits for a masked id to be looked up at all.
@@ -48,6 +63,25 @@ const MAX_AGE_DAYS: i64 = 400;
 /// Score a masked id's candidate needs to be a match, and the lead it needs over the next.
 const ACCEPT: f64 = 1.0;
 const LEAD: f64 = 1.5;
+/// Weights of the amount a post writes next to an id: the order's (or an item's, or a
+/// refund's) in the same currency; within 12% in another currency; neither.
+const AMOUNT_EXACT: f64 = 3.0;
+const AMOUNT_CONVERTED: f64 = 1.5;
+const AMOUNT_MISMATCH: f64 = -2.5;
+/// Score a short or plain id (or a masked id of a shape that would not be distinctive
+/// whole) needs to be a match, and it must include the amount in the same currency or
+/// another id of the post naming the same account. A date in the same week, the same broad
+/// category and a refund are what a postcode or a price that happens to equal one of
+/// hundreds of thousands of order ids gets together by chance often enough (one such
+/// chatter number in a few hundred): they make it ambiguous, not a match.
+const ACCEPT_WEAK: f64 = 3.0;
+/// Score at which such an id, not named, is still reported as ambiguous (two things agree).
+const AMBIGUOUS_WEAK: f64 = 2.0;
+/// Weight of "another id in the post names an order of this order's account": a refund
+/// service showing one customer's orders together.
+const SAME_ACCOUNT: f64 = 3.0;
+/// More orders than this fitting a masked id of another shape: too little of it shows.
+const MAX_FITTING_OTHER: usize = 1_000;
 /// Bounds on remembered state.
 const MAX_PENDING_FULL: usize = 100_000;
 const MAX_PENDING_MASKED: usize = 20_000;
@@ -123,6 +157,221 @@ enum How {
         fitting: usize,
     },
     Later(String),
+    /// A short or plain id, named because the post agrees.
+    Weak {
+        shown: String,
+        evidence: Vec<String>,
+    },
+    /// A masked id of another shape than 3-7-7.
+    MaskedOther {
+        what: String,
+        evidence: Vec<String>,
+        fitting: usize,
+    },
+}
+
+/// What a token of a post can be.
+#[derive(Debug, Clone)]
+enum Reading {
+    /// A distinctive id equal to an order's: that order.
+    Strong(Id),
+    /// A short or plain id: the orders (indexes into `Others`) it could be, to weigh.
+    Weak(Vec<u32>),
+}
+
+/// One candidate order weighed.
+#[derive(Debug, Clone)]
+struct Scored {
+    score: f64,
+    /// The amount agrees in the same currency, or another id of the post names the same
+    /// account: what a short id needs (a date, a category and a refund agree by chance
+    /// too often among hundreds of thousands of orders).
+    strong: bool,
+    index: u32,
+    id: Id,
+    words: Vec<String>,
+}
+
+/// The score a candidate needs to be named, and to be reported as ambiguous.
+#[derive(Debug, Clone, Copy)]
+struct Bars {
+    accept: f64,
+    ambiguous: f64,
+    /// Only a candidate with strong evidence ([`Scored::strong`]) is named.
+    needs_strong: bool,
+}
+
+impl Bars {
+    fn weak() -> Self {
+        Self {
+            accept: ACCEPT_WEAK,
+            ambiguous: AMBIGUOUS_WEAK,
+            needs_strong: true,
+        }
+    }
+
+    /// A masked id of another shape: as a masked 3-7-7 id when its orders' ids are
+    /// distinctive and six characters show, else as a short id.
+    fn masked_other(distinctive: bool) -> Self {
+        if distinctive {
+            Self {
+                accept: ACCEPT,
+                ambiguous: ACCEPT,
+                needs_strong: false,
+            }
+        } else {
+            Self::weak()
+        }
+    }
+}
+
+/// Orders whose id is not in the 3-7-7 shape, for tokens (by their loose key) and masked
+/// ids of other shapes (by their last or first two characters).
+#[derive(Debug, Default)]
+struct Others {
+    ids: Vec<Id>,
+    recs: Vec<OrderRec>,
+    by_loose: FxHashMap<u64, u32>,
+    next_loose: Vec<u32>,
+    by_suffix: FxHashMap<u64, u32>,
+    next_suffix: Vec<u32>,
+    by_prefix: FxHashMap<u64, u32>,
+    next_prefix: Vec<u32>,
+}
+
+fn loose_hash(loose: &str) -> u64 {
+    let mut h = rustc_hash::FxHasher::default();
+    loose.hash(&mut h);
+    h.finish()
+}
+
+fn pair_key((a, b): (char, char)) -> u64 {
+    (u64::from(u32::from(a)) << 32) | u64::from(u32::from(b))
+}
+
+/// Follows one of the index chains from `head`.
+fn walk(head: Option<&u32>, next: &[u32], mut f: impl FnMut(u32)) {
+    let mut i = head.copied().unwrap_or(NONE);
+    while i != NONE {
+        f(i);
+        i = next.get(i as usize).copied().unwrap_or(NONE);
+    }
+}
+
+impl Others {
+    fn push(&mut self, id: &Id, rec: OrderRec) {
+        let loose: Vec<char> = loose_key(id).chars().collect();
+        let Ok(idx) = u32::try_from(self.ids.len()) else {
+            return;
+        };
+        if loose.is_empty() || idx == NONE {
+            return;
+        }
+        let text: String = loose.iter().collect();
+        self.next_loose
+            .push(self.by_loose.insert(loose_hash(&text), idx).unwrap_or(NONE));
+        let (suffix, prefix) = match loose.as_slice() {
+            [a, b, .., y, z] => (Some((*y, *z)), Some((*a, *b))),
+            _ => (None, None),
+        };
+        self.next_suffix.push(
+            suffix
+                .and_then(|k| self.by_suffix.insert(pair_key(k), idx))
+                .unwrap_or(NONE),
+        );
+        self.next_prefix.push(
+            prefix
+                .and_then(|k| self.by_prefix.insert(pair_key(k), idx))
+                .unwrap_or(NONE),
+        );
+        self.ids.push(id.clone());
+        self.recs.push(rec);
+    }
+
+    /// Orders whose id has this loose key (one per id: the latest placement).
+    fn by_loose(&self, loose: &str) -> Vec<u32> {
+        if loose.is_empty() {
+            return Vec::new();
+        }
+        let mut out = Vec::new();
+        walk(
+            self.by_loose.get(&loose_hash(loose)),
+            &self.next_loose,
+            |i| {
+                if self
+                    .ids
+                    .get(i as usize)
+                    .is_some_and(|id| loose_key(id) == loose)
+                {
+                    out.push(i);
+                }
+            },
+        );
+        self.one_per_id(out)
+    }
+
+    /// Orders that fit a masked id and pass `ok`, or `None` when more than `cap` fit.
+    fn fitting(
+        &self,
+        m: &MaskedId,
+        ok: impl Fn(&OrderRec) -> bool,
+        cap: usize,
+    ) -> Option<Vec<u32>> {
+        let mut out = Vec::new();
+        let mut check = |i: u32| {
+            if let (Some(id), Some(rec)) = (self.ids.get(i as usize), self.recs.get(i as usize))
+                && ok(rec)
+            {
+                let loose: Vec<char> = loose_key(id).chars().collect();
+                if m.fits(&loose) {
+                    out.push(i);
+                }
+            }
+        };
+        if let Some(k) = m.suffix2() {
+            walk(
+                self.by_suffix.get(&pair_key(k)),
+                &self.next_suffix,
+                &mut check,
+            );
+        } else if let Some(k) = m.prefix2() {
+            walk(
+                self.by_prefix.get(&pair_key(k)),
+                &self.next_prefix,
+                &mut check,
+            );
+        } else {
+            // Hidden at both ends: a scan, bounded by the orders held (rare).
+            for i in 0..self.ids.len() {
+                check(i as u32);
+            }
+        }
+        let out = self.one_per_id(out);
+        (out.len() <= cap).then_some(out)
+    }
+
+    /// Keeps the latest placement of each id (a corrected event), in index order.
+    fn one_per_id(&self, mut v: Vec<u32>) -> Vec<u32> {
+        if v.len() > 1 {
+            let id = |i: &u32| self.ids.get(*i as usize).cloned().unwrap_or_default();
+            v.sort_by(|a, b| id(a).cmp(&id(b)).then(b.cmp(a)));
+            v.dedup_by(|a, b| id(a) == id(b));
+            v.sort_unstable();
+        }
+        v
+    }
+
+    fn list(&self, v: &[u32]) -> Vec<(u32, Id, OrderRec)> {
+        v.iter()
+            .filter_map(|&i| {
+                Some((
+                    i,
+                    self.ids.get(i as usize)?.clone(),
+                    *self.recs.get(i as usize)?,
+                ))
+            })
+            .collect()
+    }
 }
 
 /// A match kept to re-raise its alert when a refund of the order arrives.
@@ -151,6 +400,8 @@ pub struct Intel {
     next3: Vec<u32>,
     by_block2: FxHashMap<u32, u32>,
     next2: Vec<u32>,
+    /// Orders whose id has another shape.
+    others: Others,
     /// Free-text item category → categories, memoised (retailers use a few dozen).
     cat_memo: FxHashMap<Id, Cats>,
     refunds: FxHashMap<Id, Vec<RefundRec>>,
@@ -309,20 +560,23 @@ impl Intel {
                 sink,
             );
         }
-        let Some(digits) = canonical_digits(&o.order_id) else {
-            return;
-        };
         let mut units = [0u32; 3];
         for (slot, i) in units.iter_mut().zip(o.items.iter()) {
             *slot = u32::try_from(i.unit_price_minor.max(0)).unwrap_or(u32::MAX);
         }
+        let digits = canonical_digits(&o.order_id);
         let rec = OrderRec {
-            packed: pack(&digits),
+            packed: digits.as_ref().map_or(0, pack),
             placed_ms: ev.ts.unix_ms,
             amount_minor: o.money.amount_minor,
             currency: cur3(&o.money.currency),
             cats: self.cats_of(o),
             units,
+        };
+        let Some(digits) = digits else {
+            // Another shape: matched by tokens and masked ids of other shapes.
+            self.others.push(&o.order_id, rec);
+            return;
         };
         let Ok(idx) = u32::try_from(self.recs.len()) else {
             return;
@@ -352,7 +606,7 @@ impl Intel {
                 self.pending_masked.remove(&b3);
             }
             for p in found {
-                let (score, evidence) = self.weigh(&rec, &[], &p.ctx, p.post.posted_ms);
+                let (score, evidence, _) = self.weigh(&rec, &[], &p.ctx, p.post.posted_ms);
                 if score >= ACCEPT {
                     self.stats.pending_matched += 1;
                     let conf = confidence(score, p.pattern.visible(), 1);
@@ -557,6 +811,32 @@ impl Intel {
                     day_text(post.posted_ms)
                 ),
             ),
+            How::Weak { shown, evidence } => Reason::new(
+                "order_id_in_post",
+                format!(
+                    "post {} in {channel_name} shows {shown:?}, the id of order {order_id}; a short or plain id, so named because the post agrees on {}",
+                    post.post_id,
+                    evidence.join(", ")
+                ),
+            ),
+            How::MaskedOther {
+                what,
+                evidence,
+                fitting,
+            } => Reason::new(
+                "masked_order_id_in_post",
+                format!(
+                    "post {} in {channel_name} shows {what}; of {} order{} that fit, order {order_id} agrees on {}",
+                    post.post_id,
+                    fitting,
+                    if *fitting == 1 { "" } else { "s" },
+                    if evidence.is_empty() {
+                        "the characters alone".to_string()
+                    } else {
+                        evidence.join(", ")
+                    }
+                ),
+            ),
         };
         // Channel history and named accounts.
         let (value, account) = facts.orders.get(order_id).map_or((0, None), |o| {
@@ -608,14 +888,17 @@ impl Intel {
         refunds: &[RefundRec],
         ctx: &Context,
         posted_ms: i64,
-    ) -> (f64, Vec<String>) {
+    ) -> (f64, Vec<String>, bool) {
         let mut score = 0.0;
         let mut words = Vec::new();
-        // Amount: the order's total, an item's price, or a refund.
-        let amount = if ctx.amounts.is_empty() {
-            Ev::Absent
-        } else {
-            let mut hit: Option<String> = None;
+        let mut amount_exact = false;
+        // Amount: the order's total, an item's price, or a refund. The same currency to the
+        // cent is strong evidence; another currency within 12% at fixed rates (the writer
+        // converted, or rounded) is weaker: among many orders that fit a short masked id,
+        // some other order's amount is usually that close.
+        if !ctx.amounts.is_empty() {
+            let mut exact: Option<String> = None;
+            let mut near: Option<String> = None;
             'outer: for a in &ctx.amounts {
                 let pc = cur3(a.currency);
                 let mut known: Vec<(i64, [u8; 3], &str)> =
@@ -628,39 +911,42 @@ impl Intel {
                 }
                 for (minor, c, what) in known {
                     for written in std::iter::once(a.hundredths).chain(a.alt_hundredths) {
-                        let ok = if c == pc {
-                            // `$849` is written for $849.00 to $849.99 (or rounded up).
-                            let diff = (written - hundredths(minor, &c)).abs();
-                            if a.has_cents { diff <= 1 } else { diff < 100 }
-                        } else {
-                            // Another currency: the fixed rates, within 12%.
-                            let post_usd = usd_cents(post_minor(written, &pc), a.currency);
-                            let usd = usd_cents(minor, cur_str(&c));
-                            usd > 0 && ((post_usd - usd).abs() as f64) <= 0.12 * usd as f64
-                        };
-                        if ok {
-                            hit = Some(format!(
+                        let text = || {
+                            format!(
                                 "the amount {} ({what})",
                                 money_text(post_minor(written, &pc), &pc)
-                            ));
-                            break 'outer;
+                            )
+                        };
+                        if c == pc {
+                            // `$849` is written for $849.00 to $849.99 (or rounded up).
+                            let diff = (written - hundredths(minor, &c)).abs();
+                            if if a.has_cents { diff <= 1 } else { diff < 100 } {
+                                exact = Some(text());
+                                break 'outer;
+                            }
+                        } else if near.is_none() {
+                            let post_usd = usd_cents(post_minor(written, &pc), a.currency);
+                            let usd = usd_cents(minor, cur_str(&c));
+                            if usd > 0 && ((post_usd - usd).abs() as f64) <= 0.12 * usd as f64 {
+                                near = Some(text());
+                            }
                         }
                     }
                 }
             }
-            match hit {
-                Some(w) => {
+            match (exact, near) {
+                (Some(w), _) => {
                     words.push(w);
-                    Ev::Match
+                    score += AMOUNT_EXACT;
+                    amount_exact = true;
                 }
-                None => Ev::Mismatch,
+                (None, Some(w)) => {
+                    words.push(w);
+                    score += AMOUNT_CONVERTED;
+                }
+                (None, None) => score += AMOUNT_MISMATCH,
             }
-        };
-        score += match amount {
-            Ev::Match => 3.0,
-            Ev::Mismatch => -2.5,
-            Ev::Absent => 0.0,
-        };
+        }
         // Date: placed or refunded near a date the post gives.
         let date = if ctx.dates.is_empty() {
             Ev::Absent
@@ -714,7 +1000,7 @@ impl Intel {
             score += 0.5;
             words.push("a refund before the post".to_string());
         }
-        (score, words)
+        (score, words, amount_exact)
     }
 
     /// Orders whose digits agree with the pattern, placed before the post (with two days'
@@ -780,9 +1066,74 @@ impl Intel {
             channel_key: key,
             posted_ms: now,
         };
+        let in_window = |rec: &OrderRec| {
+            rec.placed_ms <= now + 2 * DAY_MS && rec.placed_ms >= now - MAX_AGE_DAYS * DAY_MS
+        };
+        // What each token can be: a distinctive id is its order; a short or plain one (or
+        // one that is also read as a tracking number) is weighed like a masked id.
+        let inside_id = |s: usize, e: usize| x.order_ids.iter().any(|m| s >= m.start && e <= m.end);
+        let mut readings: Vec<(usize, usize, Reading)> = Vec::new();
+        for &(s, e) in &x.tokens {
+            let Some(tok) = text.get(s..e) else { continue };
+            if inside_id(s, e) {
+                continue;
+            }
+            let plain = !x.tracking.iter().any(|t| s < t.end && t.start < e);
+            let exact = facts.orders.get_key_value(tok).map(|(k, _)| k.clone());
+            if let Some(id) = &exact
+                && plain
+                && is_distinctive(id)
+            {
+                readings.push((s, e, Reading::Strong(id.clone())));
+                continue;
+            }
+            // Masked tokens are not looked up loosely: their hidden characters would vanish.
+            if x.masked_ids.iter().any(|m| s < m.end && m.start < e) {
+                continue;
+            }
+            let cands = self.others.by_loose(&loose_key(tok));
+            match cands.as_slice() {
+                [] => {}
+                [one] if plain && is_distinctive(&self.others.ids[*one as usize]) => {
+                    let id = self.others.ids[*one as usize].clone();
+                    readings.push((s, e, Reading::Strong(id)));
+                }
+                _ => {
+                    let near: Vec<u32> = cands
+                        .into_iter()
+                        .filter(|&i| in_window(&self.others.recs[i as usize]))
+                        .collect();
+                    if !near.is_empty() {
+                        readings.push((s, e, Reading::Weak(near)));
+                    }
+                }
+            }
+        }
+        let mut masked_other: Vec<(usize, Vec<u32>)> = Vec::new();
+        for (k, m) in x.masked_ids.iter().enumerate() {
+            if let Some(cands) = self.others.fitting(m, in_window, MAX_FITTING_OTHER)
+                && !cands.is_empty()
+            {
+                masked_other.push((k, cands));
+            }
+        }
+        // What the post says next to each id: 3-7-7 ids, then tokens, then masked tokens.
+        let mut anchors: Vec<(usize, usize)> =
+            x.order_ids.iter().map(|m| (m.start, m.end)).collect();
+        anchors.extend(readings.iter().map(|&(s, e, _)| (s, e)));
+        anchors.extend(
+            masked_other
+                .iter()
+                .map(|(k, _)| (x.masked_ids[*k].start, x.masked_ids[*k].end)),
+        );
+        let contexts = x.contexts_for(text, &anchors);
+        let ctx_of = |i: usize| contexts.get(i).cloned().unwrap_or_default();
+        let (n_ids, n_tokens) = (x.order_ids.len(), readings.len());
+
+        // First what names an order on its own: full 3-7-7 ids, distinctive tokens, return
+        // parcels' tracking numbers.
         let mut named: Vec<Id> = Vec::new();
-        let contexts = x.contexts(&p.text);
-        for (k, m) in x.order_ids.iter().enumerate() {
+        for m in &x.order_ids {
             if let Some(full) = m.pattern.full_id() {
                 let id = Id::from(full.as_str());
                 if facts.orders.contains_key(&id) {
@@ -793,111 +1144,17 @@ impl Intel {
                 } else {
                     self.remember_full(id, &post, full);
                 }
-                continue;
             }
-            if m.pattern.visible() < MIN_VISIBLE {
-                continue;
-            }
-            let ctx = contexts.get(k).cloned().unwrap_or_default();
-            let cands = self.candidates(&m.pattern, now);
-            if cands.is_empty() {
-                self.remember_masked(&m.pattern, ctx, &post);
-                continue;
-            }
-            let mut scored: Vec<(f64, u32, Vec<String>)> = cands
-                .iter()
-                .map(|&i| {
-                    let rec = self.recs[i as usize];
-                    let id = Id::from(packed_id(rec.packed));
-                    let refunds = self.refunds.get(&id).map_or(&[][..], Vec::as_slice);
-                    let (s, w) = self.weigh(&rec, refunds, &ctx, now);
-                    (s, i, w)
-                })
-                .collect();
-            scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-            let best = scored[0].0;
-            let second = scored.get(1).map_or(f64::NEG_INFINITY, |s| s.0);
-            if best >= ACCEPT && best - second >= LEAD {
-                let (score, i, words) = scored.swap_remove(0);
-                let id = Id::from(packed_id(self.recs[i as usize].packed));
-                if named.contains(&id) {
-                    continue;
-                }
+        }
+        for (s, e, r) in &readings {
+            if let Reading::Strong(id) = r
+                && !named.contains(id)
+            {
                 named.push(id.clone());
-                let conf = confidence(score, m.pattern.visible(), cands.len());
-                self.raise_match(
-                    facts,
-                    ev,
-                    &post,
-                    &id,
-                    conf,
-                    How::Masked {
-                        pattern: m.pattern,
-                        evidence: words,
-                        fitting: cands.len(),
-                    },
-                    sink,
-                );
-            } else if best >= ACCEPT || cands.len() > 1 {
-                // Several orders fit and nothing singles one out: say so, name none.
-                self.stats.ambiguous += 1;
-                let close: Vec<String> = scored
-                    .iter()
-                    .filter(|s| s.0 >= best - LEAD)
-                    .take(MAX_CANDIDATES_LISTED)
-                    .map(|s| packed_id(self.recs[s.1 as usize].packed))
-                    .collect();
-                let more = scored.iter().filter(|s| s.0 >= best - LEAD).count();
-                let alert_id = Id::from(format!("intel_match:{}:ambiguous:{}", post.post_id, k));
-                let channel = self
-                    .channels
-                    .get(&post.channel_key)
-                    .map_or_else(String::new, |c| c.name.clone());
-                sink.raise(
-                    ev,
-                    alert_id,
-                    "intel_match",
-                    0.3,
-                    vec![EntityRef::new(EntityType::Post, post.post_id.clone())],
-                    vec![Reason::new(
-                        "ambiguous_order_id",
-                        format!(
-                            "post {} in {channel} shows {} ({} of 17 digits): {} orders fit and the amount, date and product do not single one out ({}{}); none is named",
-                            post.post_id,
-                            m.pattern.display(),
-                            m.pattern.visible(),
-                            cands.len(),
-                            close.join(", "),
-                            if more > close.len() { ", …" } else { "" }
-                        ),
-                    )],
-                );
-            }
-            // One candidate with nothing agreeing (or against it): not a match.
-        }
-        // Tokens equal to a known order id, whatever its shape.
-        for &(s, e) in &x.tokens {
-            let Some(tok) = text.get(s..e) else { continue };
-            if x.order_ids.iter().any(|m| s >= m.start && e <= m.end) {
-                continue;
-            }
-            if let Some((id, _)) = facts.orders.get_key_value(tok) {
-                let id = id.clone();
-                if !named.contains(&id) {
-                    named.push(id.clone());
-                    self.raise_match(
-                        facts,
-                        ev,
-                        &post,
-                        &id,
-                        0.97,
-                        How::Token(tok.to_string()),
-                        sink,
-                    );
-                }
+                let shown = text.get(*s..*e).unwrap_or_default().to_string();
+                self.raise_match(facts, ev, &post, id, 0.97, How::Token(shown), sink);
             }
         }
-        // Return parcels' tracking numbers.
         for t in &x.tracking {
             let order = facts
                 .return_by_tracking
@@ -919,6 +1176,263 @@ impl Intel {
                 );
             }
         }
+        // The accounts those orders belong to: another id of the post that fits an order
+        // of one of them is corroborated by it.
+        let mut accounts: Vec<Id> = Vec::new();
+        for id in &named {
+            if let Some(o) = facts.orders.get(id)
+                && !o.account_id.is_empty()
+                && !accounts.contains(&o.account_id)
+            {
+                accounts.push(o.account_id.clone());
+            }
+        }
+
+        // Then what needs the post's corroboration: masked 3-7-7 ids, masked ids of other
+        // shapes, short or plain tokens.
+        for (k, m) in x.order_ids.iter().enumerate() {
+            if m.pattern.is_full() || m.pattern.visible() < MIN_VISIBLE {
+                continue;
+            }
+            let ctx = ctx_of(k);
+            let cands = self.candidates(&m.pattern, now);
+            if cands.is_empty() {
+                self.remember_masked(&m.pattern, ctx, &post);
+                continue;
+            }
+            let list: Vec<(u32, Id, OrderRec)> = cands
+                .iter()
+                .map(|&i| {
+                    let rec = self.recs[i as usize];
+                    (i, Id::from(packed_id(rec.packed)), rec)
+                })
+                .collect();
+            let scored = self.score(facts, &list, &ctx, now, &accounts);
+            let best = scored[0].score;
+            let second = scored.get(1).map_or(f64::NEG_INFINITY, |s| s.score);
+            if best >= ACCEPT && best - second >= LEAD {
+                let Some(top) = scored.into_iter().next() else {
+                    continue;
+                };
+                if named.contains(&top.id) {
+                    continue;
+                }
+                named.push(top.id.clone());
+                let conf = confidence(top.score, m.pattern.visible(), cands.len());
+                self.raise_match(
+                    facts,
+                    ev,
+                    &post,
+                    &top.id,
+                    conf,
+                    How::Masked {
+                        pattern: m.pattern,
+                        evidence: top.words,
+                        fitting: cands.len(),
+                    },
+                    sink,
+                );
+            } else if best >= ACCEPT || cands.len() > 1 {
+                // Several orders fit and nothing singles one out: say so, name none.
+                let what = format!(
+                    "{} ({} of 17 digits)",
+                    m.pattern.display(),
+                    m.pattern.visible()
+                );
+                self.raise_ambiguous(ev, &post, &k.to_string(), &what, &scored, sink);
+            }
+            // One candidate with nothing agreeing (or against it): not a match.
+        }
+        for (j, (k, cands)) in masked_other.iter().enumerate() {
+            let m = &x.masked_ids[*k];
+            let ctx = ctx_of(n_ids + n_tokens + j);
+            let list = self.others.list(cands);
+            let scored = self.score(facts, &list, &ctx, now, &accounts);
+            let whole = is_distinctive(&scored[0].id) && m.visible() >= 6;
+            let shown = text.get(m.start..m.end).unwrap_or_default().to_string();
+            let what = format!(
+                "{shown} ({} of {} characters)",
+                m.visible(),
+                m.pattern.len()
+            );
+            let how = |words: Vec<String>| How::MaskedOther {
+                what: what.clone(),
+                evidence: words,
+                fitting: cands.len(),
+            };
+            self.decide(
+                facts,
+                ev,
+                &post,
+                scored,
+                Bars::masked_other(whole),
+                m.visible(),
+                &format!("m{k}"),
+                &what,
+                how,
+                &mut named,
+                sink,
+            );
+        }
+        for (j, (s, e, r)) in readings.iter().enumerate() {
+            let Reading::Weak(cands) = r else { continue };
+            let ctx = ctx_of(n_ids + j);
+            let list = self.others.list(cands);
+            let scored = self.score(facts, &list, &ctx, now, &accounts);
+            let shown = text.get(*s..*e).unwrap_or_default().to_string();
+            let what = format!(
+                "{shown:?} (a short or plain id: it could also be a price, a postcode, a quantity or another number)"
+            );
+            let visible = loose_key(&shown).chars().count();
+            let how = |words: Vec<String>| How::Weak {
+                shown: shown.clone(),
+                evidence: words,
+            };
+            self.decide(
+                facts,
+                ev,
+                &post,
+                scored,
+                Bars::weak(),
+                visible,
+                &format!("t{j}"),
+                &what,
+                how,
+                &mut named,
+                sink,
+            );
+        }
+    }
+
+    /// Weighs each candidate order on what the post says next to the id, and on the post's
+    /// other ids naming an order of the same account. Best first (ties: the earlier index).
+    fn score(
+        &self,
+        facts: &Facts,
+        cands: &[(u32, Id, OrderRec)],
+        ctx: &Context,
+        posted_ms: i64,
+        accounts: &[Id],
+    ) -> Vec<Scored> {
+        let mut scored: Vec<Scored> = cands
+            .iter()
+            .map(|(i, id, rec)| {
+                let refunds = self.refunds.get(id).map_or(&[][..], Vec::as_slice);
+                let (mut score, mut words, mut strong) = self.weigh(rec, refunds, ctx, posted_ms);
+                if let Some(o) = facts.orders.get(id)
+                    && !o.account_id.is_empty()
+                    && accounts.contains(&o.account_id)
+                {
+                    score += SAME_ACCOUNT;
+                    strong = true;
+                    words.push(format!(
+                        "its account {}, which another id in the post names",
+                        o.account_id
+                    ));
+                }
+                Scored {
+                    score,
+                    strong,
+                    index: *i,
+                    id: id.clone(),
+                    words,
+                }
+            })
+            .collect();
+        scored.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.index.cmp(&b.index)));
+        scored
+    }
+
+    /// Names the best candidate if it clears the bar and leads the next; else reports the
+    /// id as ambiguous when something in the post does agree; else nothing.
+    #[allow(clippy::too_many_arguments)]
+    fn decide(
+        &mut self,
+        facts: &Facts,
+        ev: &Event,
+        post: &PostRef,
+        scored: Vec<Scored>,
+        bars: Bars,
+        visible: usize,
+        key: &str,
+        what: &str,
+        how: impl FnOnce(Vec<String>) -> How,
+        named: &mut Vec<Id>,
+        sink: &mut AlertSink,
+    ) {
+        let Some(best) = scored.first().map(|s| s.score) else {
+            return;
+        };
+        let second = scored.get(1).map_or(f64::NEG_INFINITY, |s| s.score);
+        let fitting = scored.len();
+        let strong = scored.first().is_some_and(|s| s.strong);
+        if best >= bars.accept && best - second >= LEAD && (strong || !bars.needs_strong) {
+            let Some(top) = scored.into_iter().next() else {
+                return;
+            };
+            if named.contains(&top.id) {
+                return;
+            }
+            named.push(top.id.clone());
+            let visible = u32::try_from(visible).unwrap_or(u32::MAX);
+            let conf = confidence(top.score, visible, fitting);
+            self.raise_match(facts, ev, post, &top.id, conf, how(top.words), sink);
+        } else if best >= bars.ambiguous {
+            self.raise_ambiguous(ev, post, key, what, &scored, sink);
+        }
+    }
+
+    /// An `intel_match` on the post alone: it shows an id that several orders fit (or that
+    /// one order's id equals, without enough in the post to confirm it); names no order.
+    fn raise_ambiguous(
+        &mut self,
+        ev: &Event,
+        post: &PostRef,
+        key: &str,
+        what: &str,
+        scored: &[Scored],
+        sink: &mut AlertSink,
+    ) {
+        let Some(best) = scored.first().map(|s| s.score) else {
+            return;
+        };
+        self.stats.ambiguous += 1;
+        let close: Vec<&str> = scored
+            .iter()
+            .filter(|s| s.score >= best - LEAD)
+            .take(MAX_CANDIDATES_LISTED)
+            .map(|s| s.id.as_str())
+            .collect();
+        let more = scored.iter().filter(|s| s.score >= best - LEAD).count();
+        let alert_id = Id::from(format!("intel_match:{}:ambiguous:{key}", post.post_id));
+        let channel = self
+            .channels
+            .get(&post.channel_key)
+            .map_or_else(String::new, |c| c.name.clone());
+        let fit = if scored.len() == 1 {
+            "1 order fits and the amount, date and product do not confirm it".to_string()
+        } else {
+            format!(
+                "{} orders fit and the amount, date and product do not single one out",
+                scored.len()
+            )
+        };
+        sink.raise(
+            ev,
+            alert_id,
+            "intel_match",
+            0.3,
+            vec![EntityRef::new(EntityType::Post, post.post_id.clone())],
+            vec![Reason::new(
+                "ambiguous_order_id",
+                format!(
+                    "post {} in {channel} shows {what}: {fit} ({}{}); none is named",
+                    post.post_id,
+                    close.join(", "),
+                    if more > close.len() { ", …" } else { "" }
+                ),
+            )],
+        );
     }
 
     fn remember_full(&mut self, id: Id, post: &PostRef, shown: String) {

@@ -19,7 +19,7 @@ use clawback_model::linear::LinearModel;
 use clawback_scam::features::{TEXT_FEATURES, text_features};
 use clawback_scam::{Analysis, Cue, Message, Protected, Sender, advisory, analyse};
 use rustc_hash::FxHashMap;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Sum of signal weights at or above which a report counts as phishing for campaigns. It
 /// matches the default report policy (prior −2, phishing at 0.75: logit ≥ 1.10).
@@ -365,6 +365,12 @@ impl Detector for ScamReports {
     }
 
     fn observe(&mut self, _facts: &Facts, ev: &Event, alerts: &mut AlertSink) {
+        // Any event moves event time on: campaigns whose new reports have waited long
+        // enough are alerted with them.
+        if self.campaigns.is_due(ev.ts.unix_ms) {
+            let brand = self.protected.brand_name();
+            self.campaigns.tick(ev, &brand, alerts);
+        }
         let Body::MessageReported(m) = &ev.body else {
             return;
         };
@@ -391,6 +397,12 @@ const BUCKET_CAP: usize = 48;
 pub const AFFINITY_MIN: u32 = 5;
 /// …and at least this share of the smaller group.
 pub const AFFINITY_SHARE: f64 = 0.25;
+/// A campaign is alerted again with every new report while it has at most this many: a
+/// young campaign's every report is news.
+pub const EVERY_REPORT_UNTIL: usize = 16;
+/// After that, reports that join between steps wait at most this long (event time) to be
+/// named: an hourly digest per campaign.
+pub const DIGEST_MS: i64 = 3_600_000;
 
 /// Phishing reports grouped into campaigns.
 ///
@@ -403,6 +415,15 @@ pub const AFFINITY_SHARE: f64 = 0.25;
 /// text never merges two campaigns, because scammers share templates. A campaign's
 /// `alert_id` is named after its first report, so it stays as the campaign grows; each
 /// emission names the reports added since the previous one and all the campaign's domains.
+///
+/// When it is emitted again: with every report up to [`EVERY_REPORT_UNTIL`] reports; then
+/// at once when it doubles since its last alert, when a new domain joins, or when another
+/// group of reports merges into it; otherwise its new reports wait, and the first event at
+/// least [`DIGEST_MS`] after the oldest of them names them all. Readers union an alert's
+/// entities over its emissions (the contract: an alert that grows is emitted again with the
+/// same `alert_id`), so every report still appears in its campaign's alert — at most an
+/// hour late. A stream has no end to flush at: reports that join in the last hour of a
+/// finite file are named only if a step comes.
 #[derive(Debug, Default)]
 pub struct Campaigns {
     parent: Vec<u32>,
@@ -414,6 +435,9 @@ pub struct Campaigns {
     /// campaigns' first reports' nodes (from, to). Merging needs both directions.
     affinity: FxHashMap<(u32, u32), u32>,
     overall: DayCounts,
+    /// Campaigns with reports waiting to be named: (when at the latest, first report's
+    /// node).
+    due: BTreeSet<(i64, u32)>,
 }
 
 #[derive(Debug, Default)]
@@ -434,6 +458,17 @@ struct Campaign {
     langs: [u32; 4],
     /// Cues seen, as a bit set over `Cue::all()`.
     cues: u32,
+    /// Size and domains at the last alert (0: never alerted), size at the last advisory.
+    sent: usize,
+    sent_domains: usize,
+    advised: usize,
+    /// A group of several reports joined since the last alert.
+    merged: bool,
+    /// When the reports waiting in `unsent` are to be named at the latest.
+    due: Option<i64>,
+    /// The latest customer advisory draft, carried by every emission (readers show the
+    /// latest emission of an alert).
+    draft: Option<String>,
 }
 
 /// Reports per day (event time), for volume against a baseline.
@@ -574,6 +609,10 @@ impl Campaigns {
             (None, None) => (ra, rb, Campaign::default(), None),
         };
         if let Some(g) = cg {
+            if let Some(d) = g.due {
+                self.due.remove(&(d, g.first));
+            }
+            ck.merged |= g.members.len() > 1;
             // Members the surviving alert has not named yet: all of the absorbed ones.
             ck.unsent.extend(g.members.iter().cloned());
             ck.members.extend(g.members);
@@ -679,6 +718,7 @@ impl Campaigns {
                     d.add(day, 1);
                     d
                 },
+                ..Campaign::default()
             });
         }
         let fp = a.fingerprint;
@@ -740,7 +780,7 @@ impl Campaigns {
             }
         }
         let root = self.find(me);
-        let (overall_today, overall_base) = self.overall.today_vs_baseline(day);
+        let overall = self.overall.today_vs_baseline(day);
         let Some(Some(c)) = self.camp.get_mut(root as usize) else {
             return;
         };
@@ -749,69 +789,137 @@ impl Campaigns {
             return;
         }
         let size = c.members.len();
-        let mut entities: Vec<EntityRef> = c
-            .unsent
-            .drain(..)
-            .map(|id| EntityRef::new(EntityType::Report, id))
-            .collect();
-        let mut doms = c.domains.clone();
-        doms.sort();
-        entities.extend(
-            doms.iter()
-                .map(|d| EntityRef::new(EntityType::Domain, d.as_str())),
-        );
-        let (today, base) = c.days.today_vs_baseline(day);
-        let mut reasons = vec![Reason::new(
-            "campaign_size",
-            format!(
-                "{size} phishing reports grouped ({} by shared domains or senders, {} by near-duplicate text; {} groups joined by their texts)",
-                size - c.by_text,
-                c.by_text,
-                c.text_merges
-            ),
-        )];
-        if !doms.is_empty() {
-            reasons.push(Reason::new(
-                "shared_domains",
-                format!("links to or sends from {}", doms.join(", ")),
-            ));
+        let step = c.sent == 0
+            || size <= EVERY_REPORT_UNTIL
+            || size >= 2 * c.sent
+            || c.domains.len() > c.sent_domains
+            || c.merged;
+        if !step {
+            if c.due.is_none() {
+                let due = ev.ts.unix_ms.saturating_add(DIGEST_MS);
+                c.due = Some(due);
+                self.due.insert((due, c.first));
+            }
+            return;
         }
-        reasons.push(Reason::new(
-            "campaign_volume",
-            volume_words(today, base, "this campaign"),
-        ));
-        reasons.push(Reason::new(
-            "overall_phishing_volume",
-            volume_words(overall_today, overall_base, "all phishing"),
-        ));
-        // A draft advisory when the campaign is first alerted and each time it doubles.
-        if size == MIN_CAMPAIGN || size.is_power_of_two() {
-            let main = |counts: &[u32; 4]| {
-                (0..4)
-                    .max_by(|&x, &y| counts[x].cmp(&counts[y]).then_with(|| y.cmp(&x)))
-                    .unwrap_or(0)
-            };
-            let lang = advisory::Lang::all()[main(&c.langs)];
-            let channel = ["sms", "email", "call", "other"][main(&c.channels)];
-            let cues: Vec<Cue> = Cue::all()
-                .iter()
-                .enumerate()
-                .filter(|(i, _)| c.cues & (1 << i) != 0)
-                .map(|(_, cue)| *cue)
-                .collect();
-            reasons.push(Reason::new(
-                "customer_advisory",
-                format!(
-                    "draft ({}): {}",
-                    lang.code(),
-                    advisory::advisory(lang, brand, channel, &cues, &doms)
-                ),
-            ));
+        if let Some(d) = c.due.take() {
+            self.due.remove(&(d, c.first));
         }
-        let score = 1.0 - 0.5 / (size as f64).sqrt();
-        let id = Id::from(format!("phishing_campaign:{}", c.first_id));
-        alerts.raise(ev, id, "phishing_campaign", score, entities, reasons);
+        emit(c, day, overall, brand, ev, alerts);
     }
+
+    /// Whether a campaign's waiting reports are due at event time `now_ms`.
+    pub fn is_due(&self, now_ms: i64) -> bool {
+        self.due.first().is_some_and(|&(d, _)| d <= now_ms)
+    }
+
+    /// Names the waiting reports of every campaign that is due at `ev`'s time.
+    pub fn tick(&mut self, ev: &Event, brand: &str, alerts: &mut AlertSink) {
+        let now = ev.ts.unix_ms;
+        let day = now.div_euclid(DAY_MS);
+        while let Some(&(due, first)) = self.due.first()
+            && due <= now
+        {
+            self.due.pop_first();
+            let root = self.find(first);
+            let overall = self.overall.today_vs_baseline(day);
+            if let Some(Some(c)) = self.camp.get_mut(root as usize)
+                && c.first == first
+                && c.due == Some(due)
+            {
+                c.due = None;
+                if !c.unsent.is_empty() {
+                    emit(c, day, overall, brand, ev, alerts);
+                }
+            }
+        }
+    }
+}
+
+/// Raises a campaign's alert naming the reports not named yet, and all its domains.
+fn emit(
+    c: &mut Campaign,
+    day: i64,
+    (overall_today, overall_base): (u32, f64),
+    brand: &str,
+    ev: &Event,
+    alerts: &mut AlertSink,
+) {
+    let size = c.members.len();
+    let new = c.unsent.len();
+    let mut entities: Vec<EntityRef> = c
+        .unsent
+        .drain(..)
+        .map(|id| EntityRef::new(EntityType::Report, id))
+        .collect();
+    let mut doms = c.domains.clone();
+    doms.sort();
+    entities.extend(
+        doms.iter()
+            .map(|d| EntityRef::new(EntityType::Domain, d.as_str())),
+    );
+    let (today, base) = c.days.today_vs_baseline(day);
+    let since = if c.sent > 0 {
+        format!("; {new} new since the last alert")
+    } else {
+        String::new()
+    };
+    let mut reasons = vec![Reason::new(
+        "campaign_size",
+        format!(
+            "{size} phishing reports grouped ({} by shared domains or senders, {} by near-duplicate text; {} groups joined by their texts){since}",
+            size - c.by_text,
+            c.by_text,
+            c.text_merges
+        ),
+    )];
+    if !doms.is_empty() {
+        reasons.push(Reason::new(
+            "shared_domains",
+            format!("links to or sends from {}", doms.join(", ")),
+        ));
+    }
+    reasons.push(Reason::new(
+        "campaign_volume",
+        volume_words(today, base, "this campaign"),
+    ));
+    reasons.push(Reason::new(
+        "overall_phishing_volume",
+        volume_words(overall_today, overall_base, "all phishing"),
+    ));
+    // The advisory is drafted when the campaign is first alerted, each time it doubles, and
+    // when a new domain joins (the draft names the domains); every emission carries the
+    // latest draft.
+    if c.advised == 0 || size >= 2 * c.advised || c.domains.len() > c.sent_domains {
+        c.advised = size;
+        let main = |counts: &[u32; 4]| {
+            (0..4)
+                .max_by(|&x, &y| counts[x].cmp(&counts[y]).then_with(|| y.cmp(&x)))
+                .unwrap_or(0)
+        };
+        let lang = advisory::Lang::all()[main(&c.langs)];
+        let channel = ["sms", "email", "call", "other"][main(&c.channels)];
+        let cues: Vec<Cue> = Cue::all()
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| c.cues & (1 << i) != 0)
+            .map(|(_, cue)| *cue)
+            .collect();
+        c.draft = Some(format!(
+            "draft ({}): {}",
+            lang.code(),
+            advisory::advisory(lang, brand, channel, &cues, &doms)
+        ));
+    }
+    if let Some(d) = &c.draft {
+        reasons.push(Reason::new("customer_advisory", d.clone()));
+    }
+    c.sent = size;
+    c.sent_domains = c.domains.len();
+    c.merged = false;
+    let score = 1.0 - 0.5 / (size as f64).sqrt();
+    let id = Id::from(format!("phishing_campaign:{}", c.first_id));
+    alerts.raise(ev, id, "phishing_campaign", score, entities, reasons);
 }
 
 fn channel_index(c: &ReportChannel) -> usize {
@@ -838,7 +946,7 @@ fn volume_words(today: u32, base: f64, what: &str) -> String {
 mod tests {
     use super::*;
     use crate::Engine;
-    use clawback_events::output::Outcome;
+    use clawback_events::output::{EntityType, Outcome};
     use clawback_events::parse_line;
     use clawback_model::linear::{LinearParams, train_linear};
     use clawback_model::{TrainingInfo, ValidationMetrics};
@@ -991,6 +1099,93 @@ mod tests {
         m.features = "other-features-9".into();
         let e = ScamReports::default().with_text_model(&m).unwrap_err();
         assert!(e.to_string().contains("retrain"), "{e}");
+    }
+
+    /// A report event at `minute` minutes after 2026-11-03T00:00Z.
+    fn timed_report(n: usize, minute: i64, sender: &str, url: &str) -> Event {
+        let ts = format!(
+            "2026-11-{:02}T{:02}:{:02}:00Z",
+            3 + minute / 1440,
+            minute / 60 % 24,
+            minute % 60
+        );
+        let mut e = report_event(
+            n,
+            "sms",
+            sender,
+            "Amazon: there is a payment problem with your order. Confirm your bank details within 24h",
+            &[url],
+        );
+        e.ts = clawback_events::Timestamp::parse(&ts).unwrap();
+        e
+    }
+
+    #[test]
+    fn a_campaign_is_alerted_in_steps_and_every_report_is_named_once() {
+        let mut engine = Engine::baseline();
+        type Line = (usize, Vec<String>, String);
+        let mut lines: Vec<Line> = Vec::new();
+        let mut apply = |e: &Event, n: usize, lines: &mut Vec<Line>| {
+            for a in engine.apply(e).alerts {
+                assert_eq!(a.alert_id, "phishing_campaign:rep-0");
+                let reports = a
+                    .entities
+                    .iter()
+                    .filter(|x| x.kind == EntityType::Report)
+                    .map(|x| x.id.to_string())
+                    .collect();
+                let advisory = a
+                    .reasons
+                    .iter()
+                    .find(|r| r.code == "customer_advisory")
+                    .map(|r| r.detail.clone())
+                    .unwrap_or_default();
+                assert!(
+                    advisory.starts_with("draft (en)"),
+                    "every emission: {advisory}"
+                );
+                lines.push((n, reports, advisory));
+            }
+        };
+        // 100 reports of one campaign, one a minute, from one number and domain.
+        for n in 0..100 {
+            let e = timed_report(n, n as i64, "+447700900001", "https://amaz0n-pay.co/x");
+            apply(&e, n, &mut lines);
+        }
+        // Every report up to 16, then at 32 and 64 (doubling); the rest wait.
+        let at: Vec<usize> = lines.iter().map(|l| l.0).collect();
+        let mut want: Vec<usize> = (2..16).collect();
+        want.extend([31, 63]);
+        assert_eq!(at, want);
+        // A new domain joins: alerted at once, with the reports waiting.
+        let e = timed_report(100, 100, "+447700900001", "https://amaz0n-refunds.top/y");
+        apply(&e, 100, &mut lines);
+        assert_eq!(lines.last().map(|l| l.0), Some(100));
+        assert!(
+            lines
+                .last()
+                .is_some_and(|l| l.2.contains("amaz0n-refunds.top")),
+            "a new domain, a new draft"
+        );
+        // Reports after that wait for the hour to pass: any later event names them.
+        for n in 101..110 {
+            let e = timed_report(n, n as i64, "+447700900001", "https://amaz0n-pay.co/x");
+            apply(&e, n, &mut lines);
+        }
+        assert_eq!(lines.last().map(|l| l.0), Some(100));
+        let later = timed_report(
+            999,
+            101 + 61,
+            "+15550001111",
+            "https://other-scam.example/z",
+        );
+        apply(&later, 999, &mut lines);
+        assert_eq!(lines.last().map(|l| l.0), Some(999));
+        // Each report named exactly once, in order.
+        let named: Vec<String> = lines.iter().flat_map(|l| l.1.clone()).collect();
+        let all: Vec<String> = (0..110).map(|n| format!("rep-{n}")).collect();
+        assert_eq!(named, all);
+        assert!(lines.len() < 25, "{} lines", lines.len());
     }
 
     #[test]

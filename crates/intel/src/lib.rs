@@ -3,8 +3,9 @@
 //! [`extract`] finds, in one pass over a post: order ids in the 3-7-7 shape, full or
 //! masked ([`orderid`]); parcel tracking numbers and phone numbers ([`tracking`]); dates,
 //! absolute and relative ([`date`]); amounts with a currency ([`money`]); product words
-//! ([`product`]); and every other token that could be an opaque id (for matching by
-//! equality). [`Extraction::contexts`] then ties each order id to the amounts, dates and
+//! ([`product`]); every other token that could be an opaque id (for matching by
+//! equality); and tokens of other shapes with hidden characters ([`opaque`], which also
+//! says which whole ids are distinctive enough to stand alone). [`Extraction::contexts`] then ties each order id to the amounts, dates and
 //! products written next to it, so that a post showing three refunds corroborates each
 //! with its own figures. [`telegram`] reads Telegram Desktop's JSON chat export.
 //!
@@ -15,6 +16,7 @@
 
 pub mod date;
 pub mod money;
+pub mod opaque;
 pub mod orderid;
 pub mod product;
 pub mod telegram;
@@ -25,14 +27,17 @@ mod proptests;
 
 pub use date::{DateMention, civil_from_days, days_from_civil};
 pub use money::AmountMention;
+pub use opaque::{MaskedId, is_distinctive, loose_key};
 pub use orderid::{OrderMention, OrderPattern, canonical_digits, pack, packed_id, unpack};
 pub use product::{Cats, ProductMention, category_cats};
 pub use tracking::{Carrier, TrackingMention};
 
 /// Longest text read: a post longer than this is read up to here (a char boundary).
 pub const MAX_TEXT: usize = 16 * 1024;
-/// Shortest and longest token tried as an opaque id.
-pub const MIN_TOKEN: usize = 5;
+/// Shortest and longest token tried as an opaque id. Four characters: Shopify-style shops
+/// number their orders from `#1001`; shorter numbers (quantities, model numbers) are left
+/// alone.
+pub const MIN_TOKEN: usize = 4;
 pub const MAX_TOKEN: usize = 128;
 
 /// Everything found in one post. Spans are byte offsets into the (cut) text.
@@ -44,9 +49,12 @@ pub struct Extraction {
     pub dates: Vec<DateMention>,
     pub amounts: Vec<AmountMention>,
     pub products: Vec<ProductMention>,
-    /// Other tokens that could be an opaque order id: 5 to 128 characters with a digit,
+    /// Other tokens that could be an opaque order id: 4 to 128 characters with a digit,
     /// not part of a phone number, an amount or a date.
     pub tokens: Vec<(usize, usize)>,
+    /// Tokens of shapes other than 3-7-7 with hidden characters (`ORD-8F3•••-991`), not
+    /// part of a 3-7-7 id, a tracking or phone number, an amount or a date.
+    pub masked_ids: Vec<MaskedId>,
 }
 
 /// What a post says next to one order id.
@@ -138,6 +146,7 @@ pub fn extract(text: &str, today: i64) -> Extraction {
     avoid.extend(dates.iter().map(|d| (d.start, d.end)));
     avoid.extend(amounts.iter().map(|a| (a.start, a.end)));
     let mut tokens = Vec::new();
+    let mut masked_ids = Vec::new();
     let n = chars.len();
     let mut i = 0;
     let end_of = |j: usize| chars.get(j).map_or(text.len(), |&(b, _)| b);
@@ -168,6 +177,35 @@ pub fn extract(text: &str, today: i64) -> Extraction {
                 tokens.push((s, e));
             }
         };
+        if chars[i..j]
+            .iter()
+            .any(|&(_, c)| opaque::is_other_mask(c) || matches!(c, 'X' | 'x'))
+        {
+            // After a marker ("id:10••33", "Order#10••33") only the part after it.
+            let mut from = (i..j)
+                .rev()
+                .find(|&k| matches!(chars[k].1, ':' | '=' | '/'))
+                .map_or(i, |k| k + 1);
+            let word = chars[from..j]
+                .iter()
+                .take_while(|&&(_, c)| c.is_alphabetic())
+                .count();
+            if word > 0 && chars.get(from + word).is_some_and(|&(_, c)| c == '#') {
+                from += word + 1;
+            }
+            let (s, e) = (chars.get(from).map_or(text.len(), |&(b, _)| b), end_of(j));
+            let seg: Vec<char> = chars[from.min(j)..j].iter().map(|&(_, c)| c).collect();
+            if !overlaps(&avoid, s, e)
+                && !overlaps(&taken, s, e)
+                && let Some(pattern) = opaque::read_masked(&seg)
+            {
+                masked_ids.push(MaskedId {
+                    start: s,
+                    end: e,
+                    pattern,
+                });
+            }
+        }
         if a < b {
             push(a, b);
             // "Order#ABC123", "id:ABC123", "?order=ABC123": the part after the marker too.
@@ -189,6 +227,7 @@ pub fn extract(text: &str, today: i64) -> Extraction {
         amounts,
         products,
         tokens,
+        masked_ids,
     }
 }
 
@@ -204,12 +243,24 @@ impl Extraction {
     /// an id describes it (what comes before the first id describes the first). When a
     /// post shows a single id, everything in the post is its context.
     pub fn contexts(&self, text: &str) -> Vec<Context> {
+        let anchors: Vec<(usize, usize)> =
+            self.order_ids.iter().map(|m| (m.start, m.end)).collect();
+        self.contexts_for(text, &anchors)
+    }
+
+    /// The same for any spans taken as ids (the engine adds the tokens and masked ids of
+    /// other shapes that fit its orders), in `anchors` order; the spans may come in any
+    /// order.
+    pub fn contexts_for(&self, text: &str, anchors: &[(usize, usize)]) -> Vec<Context> {
         let text = cut(text);
-        let n = self.order_ids.len();
+        let n = anchors.len();
         let mut out = vec![Context::default(); n];
         if n == 0 {
             return out;
         }
+        // Anchor indexes by position.
+        let mut by_pos: Vec<usize> = (0..n).collect();
+        by_pos.sort_by_key(|&k| (anchors[k].0, k));
         let breaks: Vec<usize> = text
             .char_indices()
             .filter(|&(_, c)| is_segment_break(c))
@@ -221,15 +272,17 @@ impl Extraction {
                 return Some(0);
             }
             let seg = segment(pos);
-            let in_seg: Vec<usize> = (0..n)
-                .filter(|&k| segment(self.order_ids[k].start) == seg)
+            let in_seg: Vec<usize> = by_pos
+                .iter()
+                .copied()
+                .filter(|&k| segment(anchors[k].0) == seg)
                 .collect();
             let first = *in_seg.first()?;
             Some(
                 in_seg
                     .iter()
                     .copied()
-                    .rfind(|&k| self.order_ids[k].start <= pos)
+                    .rfind(|&k| anchors[k].0 <= pos)
                     .unwrap_or(first),
             )
         };
@@ -299,6 +352,33 @@ mod tests {
         assert!(toks.contains(&"ORD000123X"), "{toks:?}");
         assert!(!toks.iter().any(|t| t.contains("555")), "{toks:?}");
         assert!(!toks.iter().any(|t| t.contains("849")), "{toks:?}");
+    }
+
+    #[test]
+    fn short_tokens_and_masked_ids_of_other_shapes() {
+        let text = "Order #1042 done, ORD-8F3•••-991 too, id:10••33 and 104233? (qty 12)";
+        let x = extract(text, 0);
+        let toks: Vec<&str> = x.tokens.iter().map(|&(s, e)| &text[s..e]).collect();
+        assert!(toks.contains(&"1042"), "{toks:?}");
+        assert!(toks.contains(&"104233"), "{toks:?}");
+        assert!(!toks.contains(&"12"), "{toks:?}");
+        let masked: Vec<String> = x.masked_ids.iter().map(MaskedId::display).collect();
+        assert_eq!(masked, ["ORD8F3•••991", "10••33"]);
+        assert_eq!(&text[x.masked_ids[1].start..x.masked_ids[1].end], "10••33");
+        // A masked 3-7-7 id is an order id, not a masked token of another shape.
+        let x = extract("114-55•••••-7731994", 0);
+        assert_eq!(x.order_ids.len(), 1);
+        assert!(x.masked_ids.is_empty());
+    }
+
+    #[test]
+    fn contexts_for_any_spans() {
+        let text = "#1042 iPhone $999.00 | #1043 MacBook $1,299.00";
+        let x = extract(text, 0);
+        let anchors = [(23, 28), (0, 5)];
+        let ctx = x.contexts_for(text, &anchors);
+        assert_eq!(ctx[0].amounts[0].hundredths, 129_900);
+        assert_eq!(ctx[1].amounts[0].hundredths, 99_900);
     }
 
     #[test]

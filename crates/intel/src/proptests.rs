@@ -116,3 +116,56 @@ proptest! {
         prop_assert!(x.amounts.is_empty());
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// Any id of any shape, with some of its characters hidden, fits itself and is found in
+    /// a post as a masked id when enough shows.
+    #[test]
+    fn a_masked_id_of_any_shape_fits_its_order(
+        // No `X`: a run of three is read as a mask (`ORD-8FXXX-991`).
+        id in "[A-WYZ0-9]{3,6}-[A-WYZ0-9]{4,8}-[0-9]{2,5}",
+        from in 0usize..20,
+        len in 1usize..5,
+        mask in prop::sample::select(vec!['•', '*', '●']),
+        extra in 0usize..3,
+    ) {
+        let chars: Vec<char> = id.chars().collect();
+        let from = from % chars.len();
+        let to = (from + len).min(chars.len());
+        prop_assume!(chars[from..to].iter().all(|c| c.is_alphanumeric()));
+        // Hide the run, sometimes with more dots than characters (a miscount).
+        let mut masked: String = chars[..from].iter().collect();
+        for _ in 0..(to - from + extra) {
+            masked.push(mask);
+        }
+        masked.extend(&chars[to..]);
+        let loose: Vec<char> = loose_key(&id).chars().collect();
+        let seg: Vec<char> = masked.chars().collect();
+        if let Some(p) = opaque::read_masked(&seg) {
+            prop_assert!(opaque::fits(&p, &loose), "{} {}", masked, id);
+        }
+        let text = format!("Order {masked} refunded");
+        for m in extract(&text, 0).masked_ids {
+            prop_assert!(m.fits(&loose), "{} {}", masked, id);
+        }
+    }
+
+    #[test]
+    fn loose_keys_ignore_case_and_punctuation(id in "[#]?[a-zA-Z0-9]{1,4}([-_ ./][a-zA-Z0-9]{1,6}){0,3}") {
+        let k = loose_key(&id);
+        prop_assert_eq!(loose_key(&k), k.clone());
+        prop_assert_eq!(loose_key(&id.to_lowercase()), k.clone());
+        prop_assert!(k.chars().all(|c| c.is_alphanumeric()));
+    }
+
+    #[test]
+    fn masked_soup_never_panics(text in "[0-9A-Za-z•*Xx#?_ .,:/=-]{0,80}") {
+        let x = extract(&text, 20_000);
+        for m in &x.masked_ids {
+            prop_assert!(m.visible() >= opaque::MIN_MASKED_VISIBLE && m.visible() < m.pattern.len());
+            prop_assert!(text.is_char_boundary(m.start) && text.is_char_boundary(m.end) && m.start <= m.end);
+        }
+    }
+}

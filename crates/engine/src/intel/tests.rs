@@ -389,3 +389,178 @@ fn a_refund_after_the_post_grows_the_alert_and_sets_the_features() {
     assert_eq!(f[crate::features::F::IntelNamed as usize], 0.0);
     assert_eq!(f[crate::features::F::RingIntelAccounts as usize], 0.0);
 }
+
+/// A shop that numbers its orders like Shopify (`#1042`), and one with six-digit numbers
+/// and `ORD-…` ids: ids that chatter's prices, postcodes and quantities collide with.
+fn short_world() -> W {
+    let mut w = W::new();
+    for (id, acct, ts, cat, minor) in [
+        ("#1042", "s1", "2026-11-01T10:00:00Z", "phones", 99_900),
+        ("#1043", "s2", "2026-11-01T11:00:00Z", "computers", 129_900),
+        ("#10115", "s3", "2026-10-01T11:00:00Z", "apparel", 4_500),
+        (
+            "104233",
+            "s4",
+            "2026-11-02T10:00:00Z",
+            "video_games",
+            49_999,
+        ),
+        (
+            "104833",
+            "s5",
+            "2026-11-02T10:30:00Z",
+            "video_games",
+            12_000,
+        ),
+        ("104933", "s6", "2026-11-02T10:45:00Z", "books", 2_500),
+        (
+            "ORD-8F3K2-991",
+            "s1",
+            "2026-11-02T11:00:00Z",
+            "electronics",
+            19_900,
+        ),
+        ("ORD-8F3Q7-991", "s7", "2026-11-02T11:05:00Z", "toys", 3_000),
+    ] {
+        w.order(id, acct, ts, cat, minor, "USD");
+    }
+    w.refund("rs1", "#1042", "s1", "2026-11-04T09:00:00Z", 99_900, "USD");
+    w.refund("rs4", "104233", "s4", "2026-11-04T09:30:00Z", 49_999, "USD");
+    w
+}
+
+#[test]
+fn short_ids_are_named_only_when_the_post_agrees() {
+    let mut w = short_world();
+    // The amount agrees: named, with what agreed.
+    let alerts = w.post(
+        "p1",
+        "2026-11-06T12:00:00Z",
+        "@refund_kings",
+        "✅ Order #1042 — iPhone 15 $999.00 refunded 2 days ago",
+    );
+    assert_eq!(orders_named(&alerts), ["#1042"]);
+    assert_eq!(alerts[0].reasons[0].code, "order_id_in_post");
+    assert!(
+        alerts[0].reasons[0].detail.contains("USD 999.00"),
+        "{:?}",
+        alerts[0].reasons
+    );
+    let alerts = w.post(
+        "p2",
+        "2026-11-06T12:00:00Z",
+        "@refund_kings",
+        "104233 | PS5 | $499.99 | done",
+    );
+    assert_eq!(orders_named(&alerts), ["104233"]);
+    // Several ids in a list post, each with its own figures.
+    let alerts = w.post(
+        "p3",
+        "2026-11-06T12:00:00Z",
+        "@refund_kings",
+        "#1042 iPhone $999.00\n#1043 MacBook $1,299.00",
+    );
+    assert_eq!(orders_named(&alerts), ["#1042", "#1043"]);
+}
+
+#[test]
+fn prices_postcodes_and_quantities_equal_to_short_ids_name_nothing() {
+    let mut w = short_world();
+    for (k, text) in [
+        "Parcel stuck at the depot in 10115 Berlin since Tuesday",
+        "my ticket #1042 with support is still open",
+        "bought 1043 stickers for the shop lol",
+        "104233 views on the refund thread, nobody answers",
+        // The number and a price, which belongs to another order.
+        "104233 | PS5 | $120.00",
+        // Only the week and a broad category agree: not enough for a short number.
+        "got a PS5 on Nov 2, serial 104833",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let alerts = w.post(&format!("c{k}"), "2026-11-06T12:00:00Z", "r/amazon", text);
+        assert!(orders_named(&alerts).is_empty(), "{text}: {alerts:?}");
+    }
+}
+
+#[test]
+fn a_short_id_next_to_a_distinctive_id_of_the_same_account_is_named() {
+    let mut w = short_world();
+    let alerts = w.post(
+        "p1",
+        "2026-11-06T12:00:00Z",
+        "x",
+        "same customer: ORD-8F3K2-991 and 1042",
+    );
+    assert_eq!(orders_named(&alerts), ["ORD-8F3K2-991", "#1042"]);
+    assert!(
+        alerts[1].reasons[0].detail.contains("its account s1"),
+        "{:?}",
+        alerts[1].reasons
+    );
+}
+
+#[test]
+fn distinctive_ids_of_other_shapes_match_alone_and_masked() {
+    let mut w = short_world();
+    let alerts = w.post("p1", "2026-11-06T12:00:00Z", "x", "ord-8f3k2-991 done");
+    assert_eq!(orders_named(&alerts), ["ORD-8F3K2-991"]);
+    // Masked: both ORD-8F3…-991 orders fit; the amount singles one out.
+    let alerts = w.post(
+        "p2",
+        "2026-11-06T12:00:00Z",
+        "x",
+        "Order ORD-8F3•••-991 — soundbar $199.00 refunded",
+    );
+    assert_eq!(orders_named(&alerts), ["ORD-8F3K2-991"]);
+    assert_eq!(alerts[0].reasons[0].code, "masked_order_id_in_post");
+    assert!(
+        alerts[0].reasons[0].detail.contains("of 2 orders that fit"),
+        "{:?}",
+        alerts[0].reasons
+    );
+    // Nothing agrees: both fit, none is named, and the post is reported as ambiguous only
+    // when something agrees.
+    let alerts = w.post("p3", "2026-11-06T12:00:00Z", "x", "ORD-8F3XXX-991 lol");
+    assert!(orders_named(&alerts).is_empty(), "{alerts:?}");
+    // A masked short number: three orders fit, the amount singles one out.
+    let alerts = w.post(
+        "p4",
+        "2026-11-06T12:00:00Z",
+        "x",
+        "10••33 — PS5 $499.99 refunded Nov 4",
+    );
+    assert_eq!(orders_named(&alerts), ["104233"]);
+    // The same with a price of none of them: nothing.
+    let alerts = w.post("p5", "2026-11-06T12:00:00Z", "x", "10••33 — $77.00");
+    assert!(orders_named(&alerts).is_empty(), "{alerts:?}");
+}
+
+#[test]
+fn a_short_id_with_two_things_agreeing_is_reported_as_ambiguous() {
+    let mut w = short_world();
+    // The date (placed) and the product agree, no amount and no refund: below the bar for
+    // a short number, so the post is reported without naming the order.
+    let alerts = w.post("p1", "2026-11-06T12:00:00Z", "x", "104833 — PS5 — Nov 2");
+    assert!(orders_named(&alerts).is_empty(), "{alerts:?}");
+    let amb: Vec<&Alert> = alerts
+        .iter()
+        .filter(|a| a.reasons[0].code == "ambiguous_order_id")
+        .collect();
+    assert_eq!(amb.len(), 1, "{alerts:?}");
+    assert!(amb[0].reasons[0].detail.contains("104833"));
+    // Date, product and a refund before the post all agree: still ambiguous for a short
+    // number (chatter gets that far by chance); the amount names it.
+    let alerts = w.post("p2", "2026-11-06T12:00:00Z", "x", "104233 — PS5 — Nov 4");
+    assert!(orders_named(&alerts).is_empty(), "{alerts:?}");
+    assert_eq!(alerts.len(), 1);
+    let alerts = w.post(
+        "p3",
+        "2026-11-06T12:00:00Z",
+        "x",
+        "104233 — PS5 — Nov 4 — $499.99",
+    );
+    assert_eq!(orders_named(&alerts), ["104233"]);
+    assert_eq!(amb[0].alert_id, "intel_match:p1:ambiguous:t0");
+}
