@@ -373,6 +373,8 @@ pub fn replay_into(
         parsed: Pool::new(),
     };
     let pools = &pools;
+    // The last event applied: its time stamps what `Engine::finish` raises at the end.
+    let mut last = None;
     std::thread::scope(|scope| -> Result<()> {
         let (tx, rx) = sync_channel::<Msg>(BATCHES_IN_FLIGHT);
         if parse_threads <= 1 {
@@ -433,6 +435,7 @@ pub fn replay_into(
                             tap(&ev, &out)?;
                             emit(sinks, &mut tally, &out.decisions, &out.alerts)
                                 .context("writing outputs")?;
+                            last = Some(ev);
                         }
                     }
                 }
@@ -451,6 +454,13 @@ pub fn replay_into(
     while let Some(ev) = seq.pop() {
         let out = engine.apply(&ev);
         tap(&ev, &out)?;
+        emit(sinks, &mut tally, &out.decisions, &out.alerts).context("writing outputs")?;
+        last = Some(ev);
+    }
+    // The input has ended: what detectors hold for later events (campaign reports waiting
+    // for their digest) is raised now.
+    if let Some(last) = last {
+        let out = engine.finish(&last);
         emit(sinks, &mut tally, &out.decisions, &out.alerts).context("writing outputs")?;
     }
     sinks.decisions.flush().context("writing decisions")?;

@@ -74,4 +74,9 @@ pub trait Detector: std::fmt::Debug + Send {
 
     /// Sees every event after the facts absorbed it; may raise alerts.
     fn observe(&mut self, _facts: &Facts, _ev: &Event, _alerts: &mut AlertSink) {}
+
+    /// The input has ended (a replay's last event was applied): raise what a live stream
+    /// would have raised on a later event, such as reports waiting for a digest.
+    /// `last` is the last event applied; its time stamps the alerts.
+    fn finish(&mut self, _last: &Event, _alerts: &mut AlertSink) {}
 }

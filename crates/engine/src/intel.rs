@@ -48,6 +48,7 @@ use clawback_intel::{
     Cats, Context, MaskedId, OrderPattern, canonical_digits, category_cats, civil_from_days,
     extract, is_distinctive, loose_key, pack, packed_id, unpack,
 };
+use clawback_table::GrowMap;
 use rustc_hash::FxHashMap;
 use std::collections::VecDeque;
 use std::hash::{Hash, Hasher};
@@ -231,11 +232,11 @@ impl Bars {
 struct Others {
     ids: Vec<Id>,
     recs: Vec<OrderRec>,
-    by_loose: FxHashMap<u64, u32>,
+    by_loose: GrowMap<u64, u32>,
     next_loose: Vec<u32>,
-    by_suffix: FxHashMap<u64, u32>,
+    by_suffix: GrowMap<u64, u32>,
     next_suffix: Vec<u32>,
-    by_prefix: FxHashMap<u64, u32>,
+    by_prefix: GrowMap<u64, u32>,
     next_prefix: Vec<u32>,
 }
 
@@ -396,19 +397,19 @@ enum Ev {
 #[derive(Debug, Default)]
 pub struct Intel {
     recs: Vec<OrderRec>,
-    by_block3: FxHashMap<u32, u32>,
+    by_block3: GrowMap<u32, u32>,
     next3: Vec<u32>,
-    by_block2: FxHashMap<u32, u32>,
+    by_block2: GrowMap<u32, u32>,
     next2: Vec<u32>,
     /// Orders whose id has another shape.
     others: Others,
     /// Free-text item category → categories, memoised (retailers use a few dozen).
     cat_memo: FxHashMap<Id, Cats>,
-    refunds: FxHashMap<Id, Vec<RefundRec>>,
-    matches: FxHashMap<Id, Vec<MatchRec>>,
+    refunds: GrowMap<Id, Vec<RefundRec>>,
+    matches: GrowMap<Id, Vec<MatchRec>>,
     match_records: usize,
     /// Accounts named (through their orders), in the order first named.
-    named_accounts: FxHashMap<Id, u32>,
+    named_accounts: GrowMap<Id, u32>,
     named_list: Vec<Id>,
     channels: FxHashMap<String, Channel>,
     pending_full: FxHashMap<Id, PendingFull>,

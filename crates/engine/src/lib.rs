@@ -253,6 +253,22 @@ impl Engine {
         out
     }
 
+    /// Ends a finite input (replay, demo): what detectors hold back for later events is
+    /// raised now, stamped with `last`'s time (the last event applied). A live service
+    /// never calls it: its stream goes on. Call it once, after the last `apply`.
+    pub fn finish(&mut self, last: &Event) -> Outputs {
+        let mut sink = AlertSink::default();
+        for d in &mut self.detectors {
+            d.finish(last, &mut sink);
+        }
+        let out = Outputs {
+            alerts: sink.alerts,
+            ..Outputs::default()
+        };
+        self.stats.alerts += out.alerts.len() as u64;
+        out
+    }
+
     /// Tells the graph about fraud outcomes the facts just learnt, so that the accounts
     /// linked to this one see them (`neighbour_fraud_share`).
     fn note_outcomes(&mut self, ev: &Event) {

@@ -384,6 +384,11 @@ impl Detector for ScamReports {
         self.campaigns
             .add(ev, &m.report_id, &a, &m.channel, &brand, alerts);
     }
+
+    fn finish(&mut self, last: &Event, alerts: &mut AlertSink) {
+        let brand = self.protected.brand_name();
+        self.campaigns.flush(last, &brand, alerts);
+    }
 }
 
 const DAY_MS: i64 = 86_400_000;
@@ -422,8 +427,8 @@ pub const DIGEST_MS: i64 = 3_600_000;
 /// least [`DIGEST_MS`] after the oldest of them names them all. Readers union an alert's
 /// entities over its emissions (the contract: an alert that grows is emitted again with the
 /// same `alert_id`), so every report still appears in its campaign's alert — at most an
-/// hour late. A stream has no end to flush at: reports that join in the last hour of a
-/// finite file are named only if a step comes.
+/// hour late. A live stream has no end; a finite input (replay) ends with
+/// [`Campaigns::flush`] (through `Engine::finish`), which names the reports still waiting.
 #[derive(Debug, Default)]
 pub struct Campaigns {
     parent: Vec<u32>,
@@ -815,8 +820,17 @@ impl Campaigns {
 
     /// Names the waiting reports of every campaign that is due at `ev`'s time.
     pub fn tick(&mut self, ev: &Event, brand: &str, alerts: &mut AlertSink) {
-        let now = ev.ts.unix_ms;
-        let day = now.div_euclid(DAY_MS);
+        self.name_waiting(ev, ev.ts.unix_ms, brand, alerts);
+    }
+
+    /// The input has ended: names every waiting report now, stamped with `last`'s time.
+    pub fn flush(&mut self, last: &Event, brand: &str, alerts: &mut AlertSink) {
+        self.name_waiting(last, i64::MAX, brand, alerts);
+    }
+
+    /// Names the waiting reports of every campaign due by `now` (event time, ms).
+    fn name_waiting(&mut self, ev: &Event, now: i64, brand: &str, alerts: &mut AlertSink) {
+        let day = ev.ts.unix_ms.div_euclid(DAY_MS);
         while let Some(&(due, first)) = self.due.first()
             && due <= now
         {
@@ -1186,6 +1200,41 @@ mod tests {
         let all: Vec<String> = (0..110).map(|n| format!("rep-{n}")).collect();
         assert_eq!(named, all);
         assert!(lines.len() < 25, "{} lines", lines.len());
+    }
+
+    /// A finite input ends with reports still waiting for their digest: `Engine::finish`
+    /// names them, so a replay's campaigns are whole; without it they were never named.
+    #[test]
+    fn the_end_of_the_input_names_the_reports_still_waiting() {
+        let mut engine = Engine::baseline();
+        let mut named: Vec<String> = Vec::new();
+        let take = |named: &mut Vec<String>, alerts: Vec<clawback_events::output::Alert>| {
+            for a in alerts {
+                named.extend(
+                    a.entities
+                        .iter()
+                        .filter(|x| x.kind == EntityType::Report)
+                        .map(|x| x.id.to_string()),
+                );
+            }
+        };
+        let mut last = None;
+        for n in 0..20 {
+            let e = timed_report(n, n as i64, "+447700900001", "https://amaz0n-pay.co/x");
+            take(&mut named, engine.apply(&e).alerts);
+            last = Some(e);
+        }
+        // Up to 16 reports each is named at once; 17–20 wait for the hourly digest.
+        assert_eq!(named.len(), 16);
+        let last = last.unwrap();
+        let out = engine.finish(&last);
+        assert!(out.decisions.is_empty());
+        assert!(out.alerts.iter().all(|a| a.ts == last.ts.raw));
+        take(&mut named, out.alerts);
+        let all: Vec<String> = (0..20).map(|n| format!("rep-{n}")).collect();
+        assert_eq!(named, all);
+        // Nothing is left to name twice.
+        assert!(engine.finish(&last).alerts.is_empty());
     }
 
     #[test]
