@@ -81,7 +81,7 @@ struct Shared {
 struct IngestJob {
     bytes: axum::body::Bytes,
     content_type: Option<String>,
-    reply: tokio::sync::oneshot::Sender<Result<IngestOutcome, ApiError>>,
+    reply: IngestReply,
 }
 
 impl std::fmt::Debug for IngestJob {
@@ -97,13 +97,45 @@ impl std::fmt::Debug for IngestJob {
 /// the requests arriving meanwhile queue up and share the next one, so the disk's cost is
 /// paid once per batch instead of once per request (`bench/load.sh`: single refunds at
 /// 5,000/s on disk saturated at 2,300-4,200/s with one fsync each).
-fn ingest_queued(st: &AppState, core: &mut Core) {
+/// Answers waiting for the disk: sent once the ticket is synced (see [`ingest_queued`]).
+struct Unsynced {
+    ticket: Option<clawback_store::SyncTicket>,
+    answers: Vec<(IngestOutcome, IngestReply)>,
+}
+
+type IngestReply = tokio::sync::oneshot::Sender<Result<IngestOutcome, ApiError>>;
+
+impl Unsynced {
+    /// Waits for the disk (one fsync, or none if another thread's covered these records),
+    /// then answers every request; on failure every one gets the error.
+    fn answer(self, st: &AppState) {
+        if let Some(Err(e)) = self.ticket.map(|t| t.sync()) {
+            let err = core_err(crate::core::CoreError::from(e));
+            for (_, reply) in self.answers {
+                let _ = reply.send(Err(err.clone()));
+            }
+            return;
+        }
+        for (out, reply) in self.answers {
+            Metrics::add(&st.inner.metrics.accepted, out.accepted);
+            Metrics::add(&st.inner.metrics.duplicates, out.duplicates);
+            Metrics::add(&st.inner.metrics.rejected, out.rejected.len() as u64);
+            let _ = reply.send(Ok(out));
+        }
+    }
+}
+
+/// Group commit: whoever holds the core takes every queued body, appends them all, writes
+/// them to the log and applies them; the caller then releases the core and makes them
+/// durable with one fsync ([`Unsynced::answer`]) while the next group is appended. Bodies
+/// that cannot be split or staged are answered at once with their error.
+fn ingest_queued(st: &AppState, core: &mut Core) -> Option<Unsynced> {
     let jobs = match st.inner.ingest_queue.lock() {
         Ok(mut q) => std::mem::take(&mut *q),
-        Err(_) => return,
+        Err(_) => return None,
     };
     if jobs.is_empty() {
-        return;
+        return None;
     }
     let mut staged = Vec::with_capacity(jobs.len());
     for job in jobs {
@@ -122,23 +154,20 @@ fn ingest_queued(st: &AppState, core: &mut Core) {
         }
     }
     if staged.is_empty() {
-        return;
+        return None;
     }
     let (parts, replies): (Vec<_>, Vec<_>) = staged.into_iter().unzip();
-    match core.finish(parts) {
-        Ok(outcomes) => {
-            for (out, reply) in outcomes.into_iter().zip(replies) {
-                Metrics::add(&st.inner.metrics.accepted, out.accepted);
-                Metrics::add(&st.inner.metrics.duplicates, out.duplicates);
-                Metrics::add(&st.inner.metrics.rejected, out.rejected.len() as u64);
-                let _ = reply.send(Ok(out));
-            }
-        }
+    match core.finish_unsynced(parts) {
+        Ok((outcomes, ticket)) => Some(Unsynced {
+            ticket,
+            answers: outcomes.into_iter().zip(replies).collect(),
+        }),
         Err(e) => {
             let err = core_err(e);
             for reply in replies {
                 let _ = reply.send(Err(err.clone()));
             }
+            None
         }
     }
 }
@@ -767,14 +796,24 @@ async fn post_events(
             content_type: ct,
             reply,
         });
-    let st = state.clone();
     // This request's body may already have been taken by another request holding the
-    // core; then this one finds the queue empty and its answer is on the way.
-    with_core(&state, move |core| {
-        ingest_queued(&st, core);
+    // core; then this one finds the queue empty and its answer is on the way. The fsync
+    // runs after the core is released, on this blocking thread.
+    let st = state.clone();
+    tokio::task::spawn_blocking(move || -> Result<(), ApiError> {
+        let unsynced = {
+            let mut core = st.inner.core.lock().map_err(|_| {
+                ApiError::internal("the service state lock was poisoned by a panic")
+            })?;
+            ingest_queued(&st, &mut core)
+        };
+        if let Some(u) = unsynced {
+            u.answer(&st);
+        }
         Ok(())
     })
-    .await?;
+    .await
+    .map_err(|e| ApiError::internal(format!("a request task failed: {e}")))??;
     let outcome: IngestOutcome = answer
         .await
         .map_err(|_| ApiError::internal("the request was dropped before it was ingested"))??;

@@ -208,14 +208,39 @@ impl Core {
         Ok(Staged { out, fresh })
     }
 
-    /// The second half of [`Core::ingest`]: one fsync for everything staged, then the
+    /// The second half of [`Core::ingest`]: everything staged is written to the log, the
     /// new events are applied in the order they were staged (the log's order, so a restart
-    /// rebuilds the same state) and each request gets its own outcome, in order.
+    /// rebuilds the same state), one fsync makes them durable, and each request gets its
+    /// own outcome, in order.
     pub fn finish(&mut self, staged: Vec<Staged>) -> Result<Vec<IngestOutcome>, CoreError> {
-        if let Err(e) = self.log.commit() {
+        let (outcomes, ticket) = self.finish_unsynced(staged)?;
+        if let Some(t) = ticket
+            && let Err(e) = t.sync()
+        {
             self.poisoned = true;
             return Err(e.into());
         }
+        Ok(outcomes)
+    }
+
+    /// [`Core::finish`] without waiting for the disk: the staged events are written to the
+    /// log (not fsync'd), applied and their alerts filed; the outcomes may be answered only
+    /// once the returned ticket's `sync` has returned Ok. Lets the service fsync without
+    /// holding the core, so the next requests are appended and decided meanwhile and one
+    /// fsync covers them all. Until then a reader can see decisions of events that are not
+    /// durable yet; after a crash in that window neither the events nor their answers exist,
+    /// and the client, never answered, sends them again.
+    pub fn finish_unsynced(
+        &mut self,
+        staged: Vec<Staged>,
+    ) -> Result<(Vec<IngestOutcome>, Option<clawback_store::SyncTicket>), CoreError> {
+        let ticket = match self.log.write_pending() {
+            Ok(t) => t,
+            Err(e) => {
+                self.poisoned = true;
+                return Err(e.into());
+            }
+        };
         self.quarantine.flush().map_err(CoreError::Quarantine)?;
         let mut outcomes = Vec::with_capacity(staged.len());
         for Staged { mut out, fresh } in staged {
@@ -231,7 +256,7 @@ impl Core {
         if self.file_alerts().is_err() {
             self.case_filing_failures += 1;
         }
-        Ok(outcomes)
+        Ok((outcomes, ticket))
     }
 
     fn apply(&mut self, ev: Event) -> Vec<Decision> {

@@ -23,6 +23,8 @@ use clawback_table::GrowSet;
 use std::fs::{self, File, OpenOptions, TryLockError};
 use std::io::{self, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 /// The segment format this build writes and the newest it reads.
 pub const FORMAT_VERSION: u32 = 1;
@@ -63,6 +65,10 @@ pub enum StoreError {
     IdTooLong(usize),
     #[error("event of {0} bytes is larger than the {MAX_RECORD_BYTES}-byte record limit")]
     TooLarge(usize),
+    #[error(
+        "an earlier fsync of the log failed, so nothing more is written (check the disk and its free space, then restart; the log is repaired on open)"
+    )]
+    SyncFailed,
 }
 
 type Result<T> = std::result::Result<T, StoreError>;
@@ -125,13 +131,99 @@ pub struct Log {
     ids: GrowSet<u128>,
     seg_no: u64,
     seg_path: PathBuf,
-    writer: BufWriter<File>,
+    writer: BufWriter<SegWriter>,
     seg_len: u64,
+    /// Numbers the writes of [`Log::write_pending`] and of commits.
+    generation: u64,
+    sync: Arc<SyncState>,
     pending_records: usize,
     pending_bytes: usize,
     durable: u64,
     /// Records made durable (by a rotation's commit) not yet reported by [`Log::commit`].
     unreported: u64,
+}
+
+/// The open segment file, shared with [`SyncTicket`]s so that a caller can fsync it
+/// without holding the log.
+#[derive(Debug)]
+struct Segment {
+    file: File,
+    path: PathBuf,
+    /// The latest generation whose records were written (not necessarily synced) here.
+    written: AtomicU64,
+}
+
+/// Writes through to a shared [`Segment`] (`&File` is `Write`).
+#[derive(Debug)]
+struct SegWriter(Arc<Segment>);
+
+impl Write for SegWriter {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        (&self.0.file).write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        (&self.0.file).flush()
+    }
+}
+
+impl SegWriter {
+    fn new(file: File, path: PathBuf) -> BufWriter<Self> {
+        BufWriter::with_capacity(
+            1 << 20,
+            Self(Arc::new(Segment {
+                file,
+                path,
+                written: AtomicU64::new(0),
+            })),
+        )
+    }
+}
+
+/// What every ticket of one log shares: the latest generation known durable, held while an
+/// fsync runs so that concurrent tickets wait for it and then find themselves covered.
+#[derive(Debug, Default)]
+struct SyncState {
+    synced: Mutex<u64>,
+    failed: AtomicBool,
+}
+
+/// Records written by [`Log::write_pending`] and not yet durable: [`SyncTicket::sync`]
+/// makes them so. Send it to another thread to fsync without holding the log.
+#[derive(Debug, Clone)]
+#[must_use = "the records are not durable until the ticket is synced"]
+pub struct SyncTicket {
+    segment: Arc<Segment>,
+    generation: u64,
+    sync: Arc<SyncState>,
+}
+
+impl SyncTicket {
+    /// Returns once this ticket's records are durable. If an fsync that started after they
+    /// were written has finished, at once; otherwise it fsyncs the segment, which covers
+    /// every generation written to it so far (other threads' tickets included, which then
+    /// return at once). A failure poisons the log: it writes nothing more.
+    pub fn sync(&self) -> Result<()> {
+        let mut synced = self
+            .sync
+            .synced
+            .lock()
+            .map_err(|_| StoreError::SyncFailed)?;
+        if self.sync.failed.load(Ordering::Acquire) {
+            return Err(StoreError::SyncFailed);
+        }
+        if *synced >= self.generation {
+            return Ok(());
+        }
+        // Read before the fsync: every generation up to here was written before it.
+        let covered = self.segment.written.load(Ordering::Acquire);
+        if let Err(e) = self.segment.file.sync_data() {
+            self.sync.failed.store(true, Ordering::Release);
+            return Err(io_err(&self.segment.path)(e));
+        }
+        *synced = (*synced).max(covered).max(self.generation);
+        Ok(())
+    }
 }
 
 fn segment_name(n: u64) -> String {
@@ -401,9 +493,11 @@ impl Log {
             opts,
             ids,
             seg_no,
+            writer: SegWriter::new(file, seg_path.clone()),
             seg_path,
-            writer: BufWriter::with_capacity(1 << 20, file),
             seg_len,
+            generation: 0,
+            sync: Arc::new(SyncState::default()),
             pending_records: 0,
             pending_bytes: 0,
             durable: rec.records,
@@ -414,6 +508,9 @@ impl Log {
 
     /// Buffers one event unless its `event_id` is already stored or pending.
     pub fn append(&mut self, event_id: &str, event_json: &[u8]) -> Result<Appended> {
+        if self.sync.failed.load(Ordering::Acquire) {
+            return Err(StoreError::SyncFailed);
+        }
         let id = event_id.as_bytes();
         let id_len = u16::try_from(id.len()).map_err(|_| StoreError::IdTooLong(id.len()))?;
         let len = 2 + id.len() + event_json.len();
@@ -457,29 +554,59 @@ impl Log {
         Ok(std::mem::take(&mut self.unreported))
     }
 
-    fn sync(&mut self) -> Result<()> {
+    /// The first half of a commit: writes every pending record to the segment file
+    /// without fsyncing it, and returns the ticket that makes them durable (`None` if
+    /// nothing was pending). For a service that answers only durable requests: it fsyncs
+    /// outside whatever serialises its appends, so the next group is appended and decided
+    /// while the disk syncs, and one fsync covers every group written before it started.
+    /// [`durable_records`](Self::durable_records) counts the records once written here;
+    /// nothing may be acknowledged before the ticket's `sync` returned.
+    pub fn write_pending(&mut self) -> Result<Option<SyncTicket>> {
+        if self.sync.failed.load(Ordering::Acquire) {
+            return Err(StoreError::SyncFailed);
+        }
         if self.pending_records == 0 {
-            return Ok(());
+            return Ok(None);
         }
         self.writer.flush().map_err(io_err(&self.seg_path))?;
-        self.writer
-            .get_ref()
-            .sync_data()
-            .map_err(io_err(&self.seg_path))?;
+        self.generation += 1;
+        let segment = Arc::clone(&self.writer.get_ref().0);
+        segment.written.store(self.generation, Ordering::Release);
         let n = self.pending_records as u64;
         self.durable += n;
         self.unreported += n;
         self.pending_records = 0;
         self.pending_bytes = 0;
-        Ok(())
+        Ok(Some(SyncTicket {
+            segment,
+            generation: self.generation,
+            sync: Arc::clone(&self.sync),
+        }))
+    }
+
+    fn sync(&mut self) -> Result<()> {
+        match self.write_pending()? {
+            Some(ticket) => ticket.sync(),
+            None => Ok(()),
+        }
     }
 
     fn rotate(&mut self) -> Result<()> {
-        self.sync()?;
+        // Every generation written to the old segment must be durable before the first one
+        // of the new segment can be (a ticket's fsync covers its own segment only), even
+        // those whose tickets another thread has not synced yet: fsync it now, whatever
+        // is pending. Those tickets then return at once.
+        let _written = self.write_pending()?;
+        SyncTicket {
+            segment: Arc::clone(&self.writer.get_ref().0),
+            generation: self.generation,
+            sync: Arc::clone(&self.sync),
+        }
+        .sync()?;
         let (path, file) = create_segment(&self.log_dir, self.seg_no + 1)?;
         self.seg_no += 1;
-        self.seg_path = path;
-        self.writer = BufWriter::with_capacity(1 << 20, file);
+        self.seg_path = path.clone();
+        self.writer = SegWriter::new(file, path);
         self.seg_len = HEADER_LEN;
         Ok(())
     }
