@@ -300,6 +300,15 @@ fn resolve_year(today: i64, month: u32, day: u32) -> Option<i64> {
         .find(|&d| d <= today + 2)
 }
 
+/// The day of `month`/`day` in `year` if written (none if no such date), else in the
+/// latest year that puts it no later than just after `today`.
+fn day_in(year: Option<i64>, month: u32, day: u32, today: i64) -> Option<i64> {
+    match year {
+        Some(y) => valid(y, month, day).then(|| days_from_civil(y, month, day)),
+        None => resolve_year(today, month, day),
+    }
+}
+
 fn year_value(value: u32, len: usize) -> Option<i64> {
     match len {
         4 => Some(i64::from(value)),
@@ -439,11 +448,7 @@ pub fn find_dates(
                     year = Some(i64::from(yv));
                     end_k = y_at;
                 }
-                let day = match year {
-                    Some(y) if valid(y, m, d) => Some(days_from_civil(y, m, d)),
-                    Some(_) => None,
-                    None => resolve_year(today, m, d),
-                };
+                let day = day_in(year, m, d, today);
                 if let Some(day) = day {
                     out.push(DateMention {
                         start: t.start,
@@ -485,11 +490,7 @@ pub fn find_dates(
                     year = Some(i64::from(yv));
                     end_k = y_at;
                 }
-                let day = match year {
-                    Some(y) if valid(y, m, d) => Some(days_from_civil(y, m, d)),
-                    Some(_) => None,
-                    None => resolve_year(today, m, d),
-                };
+                let day = day_in(year, m, d, today);
                 // A bare month word next to a small number ("may 2") is weak but the
                 // match only uses dates as corroboration.
                 if let Some(day) = day {

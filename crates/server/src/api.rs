@@ -172,6 +172,15 @@ fn ingest_queued(st: &AppState, core: &mut Core) -> Option<Unsynced> {
     }
 }
 
+impl Shared {
+    /// The core, on a blocking thread (whoever holds it may append and decide).
+    fn lock_core(&self) -> Result<std::sync::MutexGuard<'_, Core>, ApiError> {
+        self.core
+            .lock()
+            .map_err(|_| ApiError::internal("the service state lock was poisoned by a panic"))
+    }
+}
+
 impl AppState {
     /// Lets `/metrics` report the webhook's deliveries.
     pub fn set_webhook_stats(&self, stats: Arc<crate::webhook::WebhookStats>) {
@@ -200,15 +209,9 @@ where
     F: FnOnce(&mut Core) -> Result<T, ApiError> + Send + 'static,
 {
     let inner = Arc::clone(&state.inner);
-    tokio::task::spawn_blocking(move || {
-        let mut core = inner
-            .core
-            .lock()
-            .map_err(|_| ApiError::internal("the service state lock was poisoned by a panic"))?;
-        f(&mut core)
-    })
-    .await
-    .map_err(|e| ApiError::internal(format!("a request task failed: {e}")))?
+    tokio::task::spawn_blocking(move || f(&mut *inner.lock_core()?))
+        .await
+        .map_err(|e| ApiError::internal(format!("a request task failed: {e}")))?
 }
 
 fn core_err(e: CoreError) -> ApiError {
@@ -801,12 +804,8 @@ async fn post_events(
     // runs after the core is released, on this blocking thread.
     let st = state.clone();
     tokio::task::spawn_blocking(move || -> Result<(), ApiError> {
-        let unsynced = {
-            let mut core = st.inner.core.lock().map_err(|_| {
-                ApiError::internal("the service state lock was poisoned by a panic")
-            })?;
-            ingest_queued(&st, &mut core)
-        };
+        // The core's guard is a temporary: released at the end of this statement.
+        let unsynced = ingest_queued(&st, &mut *st.inner.lock_core()?);
         if let Some(u) = unsynced {
             u.answer(&st);
         }
